@@ -1,0 +1,218 @@
+package openslot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/openslot/openslot/availability"
+	"github.com/openslot/openslot/scheduling"
+	"github.com/openslot/openslot/store"
+)
+
+// ExtWaitlistSchedule is the extension (valueReference to a Schedule) that
+// records, on a waitlisted appointment, a schedule whose freed time it waits
+// for (WaitlistRequest.Schedules). It repeats, one per schedule.
+const ExtWaitlistSchedule = scheduling.ExtBase + "waitlist-schedule"
+
+// WaitlistRequest puts an appointment on the waiting list.
+type WaitlistRequest struct {
+	// Appointment is the appointment wanted: participants, codes, ... Its id,
+	// status and requested periods are set by the Scheduler.
+	Appointment scheduling.Appointment
+	// Schedules are the schedules whose freed time it waits for, all of them
+	// at once. Empty means every active schedule whose actor is a
+	// non-patient participant.
+	Schedules []string
+	// Requested are the periods the patient would accept (at least one).
+	Requested []scheduling.Period
+}
+
+// Waitlist stores a waitlisted appointment (a "waitlisted" event). When
+// booked time on one of its schedules is freed later (by a cancel, a lapsed
+// hold, a reschedule or entered-in-error), and that time lies inside one of
+// its requested periods and is free on all its schedules, the appointment
+// that has waited longest is offered it: it becomes proposed with that time
+// and a "proposed" event is recorded in the same transaction. An offer
+// reserves nothing; Book (BookRequest.AppointmentID) takes it if it is
+// still free.
+func (s *Scheduler) Waitlist(ctx context.Context, req WaitlistRequest) (*scheduling.Appointment, error) {
+	if len(req.Requested) == 0 {
+		return nil, fmt.Errorf("%w: waitlist: at least one requested period is required", scheduling.ErrInvalid)
+	}
+	for i, p := range req.Requested {
+		if !p.Start.IsZero() && !p.End.IsZero() && !p.Start.Before(p.End) {
+			return nil, fmt.Errorf("%w: waitlist: requested[%d]: start must be before end", scheduling.ErrInvalid, i)
+		}
+	}
+	id := s.newID()
+	var out *scheduling.Appointment
+	err := s.update(ctx, "waitlist", func(tx store.Tx) error {
+		now := s.now()
+		a := req.Appointment.Clone()
+		a.Meta = scheduling.Meta{ID: id}
+		a.Status = scheduling.AppointmentProposed
+		a.HeldUntil = time.Time{}
+		if a.Created.IsZero() {
+			a.Created = now
+		}
+		needsAction(&a)
+		a.Extension = slices.DeleteFunc(a.Extension, func(e scheduling.Extension) bool { return e.URL == ExtWaitlistSchedule })
+		for _, sid := range sortedUnique(req.Schedules) {
+			if _, err := store.Get[scheduling.Schedule](ctx, tx, sid); err != nil {
+				return fmt.Errorf("schedule %s: %w", sid, err)
+			}
+			a.Extension = append(a.Extension, waitlistExtension(sid))
+		}
+		tr, err := scheduling.Apply(a, scheduling.Change{Action: scheduling.ActionWaitlist, At: now, RequestedPeriod: req.Requested})
+		if err != nil {
+			return fmt.Errorf("appointment %s: %w", id, err)
+		}
+		next := tr.Appointment
+		if err := tx.Create(ctx, &next); err != nil {
+			return err
+		}
+		tr.Event.Appointment.Meta = next.Meta // the rest is already a deep copy of next
+		out = &next
+		return tx.AppendEvent(ctx, tr.Event)
+	})
+	return s.done(ctx, "waitlist", id, out, err)
+}
+
+func waitlistExtension(scheduleID string) scheduling.Extension {
+	type ref struct {
+		Reference string `json:"reference"`
+	}
+	b, _ := json.Marshal(struct {
+		URL            string `json:"url"`
+		ValueReference ref    `json:"valueReference"`
+	}{ExtWaitlistSchedule, ref{"Schedule/" + scheduleID}}) // plain strings: Marshal cannot fail
+	return scheduling.Extension{URL: ExtWaitlistSchedule, JSON: b}
+}
+
+// waitlistSchedules returns the schedule ids a waitlisted appointment's
+// extensions name, sorted.
+func waitlistSchedules(a *scheduling.Appointment) []string {
+	var ids []string
+	for _, e := range a.Extension {
+		if e.URL != ExtWaitlistSchedule {
+			continue
+		}
+		var raw struct {
+			ValueReference struct {
+				Reference string `json:"reference"`
+			} `json:"valueReference"`
+		}
+		if json.Unmarshal(e.JSON, &raw) != nil {
+			continue
+		}
+		ref := scheduling.Reference{Reference: raw.ValueReference.Reference}
+		if typ, id := ref.Split(); typ == "Schedule" {
+			ids = append(ids, id)
+		}
+	}
+	return sortedUnique(ids)
+}
+
+// offer offers time [start, end) freed on the given schedules to the
+// waiting list: the longest-waiting waitlisted appointment whose requested
+// periods contain it and whose schedules are all free then becomes
+// proposed with that time. At most one appointment is offered.
+func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, start, end, now time.Time) error {
+	if start.IsZero() || end.IsZero() {
+		return nil
+	}
+	var cands []*scheduling.Appointment
+	for _, sid := range freed {
+		sc, err := store.Get[scheduling.Schedule](ctx, tx, sid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var actors []string
+		for _, r := range sc.Actor {
+			if typ, id := r.Split(); typ != "" {
+				actors = append(actors, store.RefTerm("actor", typ, id))
+			}
+		}
+		if len(actors) == 0 {
+			continue
+		}
+		found, err := store.SearchAll[scheduling.Appointment](ctx, tx, store.Query{
+			Terms: [][]string{{store.Term("status", string(scheduling.AppointmentWaitlist))}, actors},
+			Limit: store.MaxLimit,
+		}, 0)
+		if err != nil {
+			return err
+		}
+		for _, a := range found {
+			if ws := waitlistSchedules(a); len(ws) > 0 && !slices.Contains(ws, sid) {
+				continue
+			}
+			if !slices.ContainsFunc(cands, func(c *scheduling.Appointment) bool { return c.ID == a.ID }) {
+				cands = append(cands, a)
+			}
+		}
+	}
+	slices.SortFunc(cands, byCreated)
+	for _, a := range cands {
+		if !slices.ContainsFunc(a.RequestedPeriod, func(p scheduling.Period) bool {
+			return (p.Start.IsZero() || !start.Before(p.Start)) && (p.End.IsZero() || !end.After(p.End))
+		}) {
+			continue
+		}
+		ids, err := s.schedulesOf(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		ok, err := s.freeOn(ctx, tx, ids, a, start, end, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		tr, err := scheduling.Apply(*a, scheduling.Change{Action: scheduling.ActionPropose, At: now, Start: start, End: end})
+		if err != nil {
+			continue // the entry cannot take this time (for example an invalid result); try the next
+		}
+		_, err = s.apply(ctx, tx, a, tr, false)
+		return err
+	}
+	return nil
+}
+
+// freeOn reports whether every schedule would accept a for [start, end)
+// now. Schedules that cannot be read or compiled count as not free.
+func (s *Scheduler) freeOn(ctx context.Context, tx store.ReadTx, ids []string, a *scheduling.Appointment, start, end, now time.Time) (bool, error) {
+	if len(ids) == 0 {
+		return false, nil
+	}
+	svc := serviceOf(a)
+	for _, id := range ids {
+		sc, comp, err := s.schedule(ctx, tx, id)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, availability.ErrInvalidRule) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !sc.IsActive() {
+			return false, nil
+		}
+		r := &busyReader{tx: tx, schedule: id, exclude: a.ID, now: now, start: start, end: end}
+		err = comp.Check(ctx, availability.Query{Now: now, Service: svc, Busy: r}, start, end)
+		if err != nil {
+			if _, ok := slotError(id, start, end, err).(*SlotError); ok {
+				return false, nil
+			}
+			return false, err
+		}
+	}
+	return true, nil
+}
