@@ -1,0 +1,337 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/openslot/openslot/fhir"
+	"github.com/openslot/openslot/scheduling"
+	"github.com/openslot/openslot/store"
+)
+
+// HTTP headers of a delivery besides SignatureHeader.
+const (
+	// EventHeader carries the event type, e.g. "booked".
+	EventHeader = "Openslot-Event"
+	// DeliveryHeader carries the delivery id, "<subscriber>-<cursor>": the
+	// same on every attempt and after a restart, so that a receiver can drop
+	// a delivery it has already processed (delivery is at least once).
+	DeliveryHeader = "Openslot-Delivery"
+	// AttemptHeader carries the attempt number, from 1.
+	AttemptHeader = "Openslot-Attempt"
+)
+
+// Defaults of WebhookOptions.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxAttempts = 8
+)
+
+// WebhookOptions configures a Webhook.
+type WebhookOptions struct {
+	// Name identifies the subscriber: use the same name with the
+	// dispatcher's Subscribe (it keys the persisted cursor) and it appears in
+	// dead letters and in the DeliveryHeader. Required.
+	Name string
+	// URL is where the Bundles are POSTed: an absolute http or https URL.
+	// Required.
+	URL string
+	// Secret is the HMAC-SHA256 key shared with the receiver. Required.
+	Secret []byte
+	// Source is the FHIR base URL of the sending application: it becomes
+	// MessageHeader.source.endpoint and the base of each entry's fullUrl.
+	// Required.
+	Source string
+	// Form is the Bundle form this subscriber gets: fhir.MessageLightweight
+	// (the zero value) or fhir.MessageDetailed.
+	Form fhir.MessageForm
+	// Events limits delivery to these event types; empty means every event.
+	// Other events are acknowledged without a request.
+	Events []scheduling.EventType
+	// Store is read for the resources an event refers to: the patient's
+	// identifiers (both forms), the patient, practitioners, locations and
+	// other participants and slots (detailed form), and whether a reminder
+	// is still current. Nil sends only what the event carries.
+	Store store.Store
+	// Client sends the requests; nil means a client of its own.
+	Client *http.Client
+	// Timeout bounds each attempt; zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxAttempts is how many requests are made for one event before it is
+	// dead-lettered; zero means DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff spaces the attempts; the zero value means its defaults.
+	Backoff Backoff
+	// DeadLetters records what is given up on; nil means a
+	// MemoryDeadLetters logging to Logger.
+	DeadLetters DeadLetters
+	// Now is the clock for signature timestamps; nil means time.Now.
+	Now func() time.Time
+	// Logger receives a line per failed attempt (ids, status and error
+	// kinds only); nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// Webhook delivers events as signed FHIR message Bundles over HTTP. Its
+// Deliver method is a dispatcher subscriber:
+//
+//	d.Subscribe("ehr", hook.Deliver)
+//
+// Deliver POSTs the event's Bundle (Content-Type application/fhir+json) with
+// a fresh signature per attempt (see Sign) and returns nil once the receiver
+// answers 2xx. A network error, a timeout, 408, 409, 425, 429 or 5xx is
+// retried after a Backoff delay; after MaxAttempts, or at once on any other 4xx (the
+// receiver refused the message for good), the event is recorded as a
+// DeadLetter and Deliver returns nil so delivery moves on. Deliver returns an
+// error only when the event must be offered again: the context ended (a
+// shutdown), the store could not be read, or the dead letter could not be
+// recorded. Because the dispatcher calls a subscriber with one event at a
+// time in cursor order and saves its cursor only after Deliver returns nil,
+// events reach the receiver in order (per appointment and overall), and
+// after a restart delivery resumes at the first event not acknowledged.
+//
+// A receiver may see an event twice, when the process stopped between the
+// receiver's 2xx and the dispatcher saving its cursor, or when an attempt
+// timed out after the receiver processed it: drop repeats by DeliveryHeader.
+// Within one process a Webhook does not send an event again once it has
+// delivered or dead-lettered it (it remembers the highest such cursor), so
+// a dispatcher that failed to save its cursor and offers the event again
+// gets nil at once. To replay history, create a new Webhook. A Webhook is
+// safe for concurrent use.
+type Webhook struct {
+	opts   WebhookOptions
+	client *http.Client
+	dead   DeadLetters
+
+	mu   sync.Mutex
+	done int64 // the highest cursor delivered or dead-lettered by this Webhook
+}
+
+// NewWebhook returns a Webhook, or an error wrapping ErrInvalidOptions that
+// names the option at fault.
+func NewWebhook(opts WebhookOptions) (*Webhook, error) {
+	if opts.Name == "" {
+		return nil, fmt.Errorf("%w: WebhookOptions.Name is empty", ErrInvalidOptions)
+	}
+	if u, err := url.Parse(opts.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: WebhookOptions.URL %q is not an absolute http(s) URL", ErrInvalidOptions, opts.URL)
+	}
+	if len(opts.Secret) == 0 {
+		return nil, fmt.Errorf("%w: WebhookOptions.Secret is empty", ErrInvalidOptions)
+	}
+	if u, err := url.Parse(opts.Source); err != nil || !u.IsAbs() {
+		return nil, fmt.Errorf("%w: WebhookOptions.Source %q is not an absolute URL", ErrInvalidOptions, opts.Source)
+	}
+	if opts.Form != fhir.MessageLightweight && opts.Form != fhir.MessageDetailed {
+		return nil, fmt.Errorf("%w: WebhookOptions.Form %q is not lightweight or detailed", ErrInvalidOptions, opts.Form)
+	}
+	if opts.MaxAttempts < 0 || opts.Timeout < 0 {
+		return nil, fmt.Errorf("%w: WebhookOptions.MaxAttempts and Timeout must not be negative", ErrInvalidOptions)
+	}
+	opts.Secret = slices.Clone(opts.Secret)
+	opts.Events = slices.Clone(opts.Events)
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	w := &Webhook{opts: opts, client: opts.Client, dead: opts.DeadLetters}
+	if w.client == nil {
+		w.client = &http.Client{}
+	}
+	if w.dead == nil {
+		w.dead = NewMemoryDeadLetters(opts.Logger, 0)
+	}
+	return w, nil
+}
+
+// MaxDeliveryTime bounds how long Deliver spends sending one event:
+// MaxAttempts attempts of Timeout each and the longest waits between them
+// (reading the store and building the message come on top, and are quick).
+//
+// When several instances of an application share a store, set the
+// dispatcher's lease TTL above it: the dispatcher renews a subscriber's
+// lease between events, so a lease shorter than one delivery could pass to
+// another instance in the middle of it, which would then send the same
+// event, and those after it, alongside this one.
+func (w *Webhook) MaxDeliveryTime() time.Duration {
+	d := time.Duration(w.opts.MaxAttempts) * w.opts.Timeout
+	for n := 1; n < w.opts.MaxAttempts; n++ {
+		d += w.opts.Backoff.Delay(n, 0)
+	}
+	return d
+}
+
+// Name returns the subscriber name.
+func (w *Webhook) Name() string { return w.opts.Name }
+
+// DeadLetters returns where the Webhook records what it gives up on.
+func (w *Webhook) DeadLetters() DeadLetters { return w.dead }
+
+// Deliver sends one event; see Webhook for what it returns.
+func (w *Webhook) Deliver(ctx context.Context, e store.EventRecord) error {
+	w.mu.Lock()
+	done := e.Cursor <= w.done
+	w.mu.Unlock()
+	if done || (len(w.opts.Events) > 0 && !slices.Contains(w.opts.Events, e.Type)) {
+		return nil
+	}
+	if err := w.deliver(ctx, e); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.done = max(w.done, e.Cursor)
+	w.mu.Unlock()
+	return nil
+}
+
+// deliver sends e, or dead-letters it; an error means e must be offered
+// again.
+func (w *Webhook) deliver(ctx context.Context, e store.EventRecord) error {
+	if e.Type == EventReminder && w.opts.Store != nil {
+		ok, err := reminderCurrent(ctx, w.opts.Store, e)
+		if err != nil {
+			return fmt.Errorf("notify: %s: event %d: check reminder: %w", w.opts.Name, e.Cursor, err)
+		}
+		if !ok {
+			return nil
+		}
+	}
+	body, err := w.Message(ctx, e)
+	if errors.Is(err, fhir.ErrInvalid) {
+		return w.deadLetter(ctx, e, nil, 0, 0, "message: "+err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	attempts, status, err := w.send(ctx, w.deliveryID(e.Cursor), string(e.Type), body)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return w.deadLetter(ctx, e, body, attempts, status, err.Error())
+}
+
+// Redeliver sends a dead letter's body again, with the same delivery id and
+// fresh signatures, retrying like Deliver. It returns nil on a 2xx and the
+// last failure otherwise; it records no new dead letter.
+func (w *Webhook) Redeliver(ctx context.Context, d DeadLetter) error {
+	if len(d.Body) == 0 {
+		return fmt.Errorf("notify: %s: dead letter of event %d has no body to redeliver", w.opts.Name, d.Cursor)
+	}
+	_, _, err := w.send(ctx, w.deliveryID(d.Cursor), string(d.EventType), d.Body)
+	return err
+}
+
+func (w *Webhook) deliveryID(cursor int64) string {
+	return w.opts.Name + "-" + strconv.FormatInt(cursor, 10)
+}
+
+func (w *Webhook) deadLetter(ctx context.Context, e store.EventRecord, body []byte, attempts, status int, reason string) error {
+	d := DeadLetter{
+		Subscriber: w.opts.Name, Cursor: e.Cursor, EventType: e.Type, AppointmentID: e.AppointmentID,
+		Attempts: attempts, LastStatus: status, Reason: reason, At: w.opts.Now(), Body: body,
+	}
+	if err := w.dead.Record(ctx, d); err != nil {
+		return fmt.Errorf("notify: %s: record dead letter for event %d: %w", w.opts.Name, e.Cursor, err)
+	}
+	return nil
+}
+
+// attemptError is one failed attempt.
+type attemptError struct {
+	status    int
+	permanent bool
+	err       error
+}
+
+func (e *attemptError) Error() string {
+	if e.err != nil {
+		return e.err.Error()
+	}
+	return "receiver answered " + strconv.Itoa(e.status) + " " + http.StatusText(e.status)
+}
+
+// send POSTs body until a 2xx, a permanent refusal, MaxAttempts or the end
+// of ctx. It returns the number of attempts, the last HTTP status (0 when
+// none) and nil or the last failure.
+func (w *Webhook) send(ctx context.Context, id, event string, body []byte) (int, int, error) {
+	var last *attemptError
+	for n := 1; ; n++ {
+		last = w.attempt(ctx, id, event, n, body)
+		if last == nil {
+			return n, http.StatusOK, nil
+		}
+		if ctx.Err() != nil {
+			return n, last.status, ctx.Err()
+		}
+		w.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "notify: delivery attempt failed",
+			slog.String("subscriber", w.opts.Name), slog.String("delivery", id), slog.Int("attempt", n),
+			slog.Int("status", last.status), slog.String("error", last.Error()))
+		if last.permanent || n >= w.opts.MaxAttempts {
+			return n, last.status, fmt.Errorf("notify: %s: delivery %s failed after %d attempts: %w",
+				w.opts.Name, id, n, last)
+		}
+		t := time.NewTimer(w.opts.Backoff.Delay(n, rand.Float64()))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return n, last.status, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []byte) *attemptError {
+	ctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.URL, bytes.NewReader(body))
+	if err != nil {
+		return &attemptError{err: err, permanent: true}
+	}
+	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Set("Accept", "application/fhir+json")
+	req.Header.Set("User-Agent", "openslot-notify")
+	req.Header.Set(SignatureHeader, Sign(w.opts.Secret, w.opts.Now(), body))
+	req.Header.Set(EventHeader, event)
+	req.Header.Set(DeliveryHeader, id)
+	req.Header.Set(AttemptHeader, strconv.Itoa(n))
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return &attemptError{err: err}
+	}
+	// Drain a little of the answer so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	ae := &attemptError{status: resp.StatusCode}
+	switch {
+	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusConflict,
+		resp.StatusCode == http.StatusTooEarly, resp.StatusCode == http.StatusTooManyRequests:
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		ae.permanent = true
+	}
+	return ae
+}
