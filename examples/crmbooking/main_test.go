@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openslot/openslot/scheduling"
+	"github.com/openslot/openslot/store/pgstore/pgtest"
+)
+
+// startRun runs the program as main does, with a getenv that knows only
+// env, and returns the address it serves on, a stop function and its
+// output.
+func startRun(t *testing.T, args []string, env map[string]string) (addr string, stop func() error, out *bytes.Buffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out = new(bytes.Buffer)
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, out, ready) }()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run ended before serving: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("run did not start serving within 30s")
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { _ = stop() })
+	return addr, stop, out
+}
+
+// post books a consultation with Dr. Lee next week at hour (New York) on
+// the running program and returns the status.
+func post(t *testing.T, addr string, hour int) (int, bookAppointmentResponse) {
+	t.Helper()
+	d := nextWeekday(time.Now().Add(7*24*time.Hour), demoZone)
+	start := d.In(scheduling.Clock(hour, 0, 0), mustZone(demoZone))
+	body, _ := json.Marshal(singleResource(start.Format(time.RFC3339), start.Add(30*time.Minute).Format(time.RFC3339)))
+	resp, err := http.Post("http://"+addr+bookPath, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var out bookAppointmentResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatalf("booking: %s: %v", data, err)
+	}
+	return resp.StatusCode, out
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, nil)
+	if status, resp := post(t, addr, 10); status != http.StatusCreated {
+		t.Fatalf("booking: status %d: %+v", status, resp)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	text := out.String()
+	for _, want := range []string{"in memory store", "listening on http://" + addr,
+		"-H 'Content-Type: application/json' http://" + addr + bookPath, "crmbooking: stopped"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestRunRefusesBadArguments(t *testing.T) {
+	ctx := context.Background()
+	getenv := func(string) string { return "" }
+	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-addr", "256.0.0.1:99999"}} {
+		if err := run(ctx, args, getenv, io.Discard, nil); err == nil {
+			t.Errorf("run %q: no error", args)
+		}
+	}
+	// An unreachable database is reported, not waited for.
+	bad := func(string) string { return "postgres://nobody@127.0.0.1:1/none?connect_timeout=2" }
+	if err := run(ctx, nil, bad, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "postgres") {
+		t.Errorf("run with an unreachable database: %v", err)
+	}
+}
+
+// TestRunPostgres starts the program on PostgreSQL through the environment
+// variable, twice on the same database: the second start finds the demo
+// data and the booking of the first.
+func TestRunPostgres(t *testing.T) {
+	pool := pgtest.Pool(t)
+	var schema string
+	if err := pool.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema) // pgx passes unknown parameters to the server
+	u.RawQuery = q.Encode()
+	env := map[string]string{databaseEnv: u.String()}
+
+	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
+	if status, resp := post(t, addr, 10); status != http.StatusCreated {
+		t.Fatalf("booking: status %d: %+v", status, resp)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(out.String(), "PostgreSQL store") {
+		t.Errorf("output does not name the PostgreSQL store:\n%s", out)
+	}
+
+	addr, _, _ = startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
+	if status, resp := post(t, addr, 10); status != http.StatusConflict {
+		t.Errorf("after a restart the time booked before is offered again: status %d: %+v", status, resp)
+	}
+}
