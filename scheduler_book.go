@@ -386,10 +386,13 @@ func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appoi
 		return nil, fmt.Errorf("%w: appointment %s: no schedule to occupy: name the schedules or add a participant with an active schedule",
 			scheduling.ErrInvalid, a.ID)
 	}
+	svc := serviceOf(a)
+	if pf, ok := tx.(store.Prefetcher); ok {
+		pf.Prefetch(s.prefetch(a, ids, svc, start, end))
+	}
 	if err := tx.LockSchedules(ctx, ids...); err != nil {
 		return nil, err
 	}
-	svc := serviceOf(a)
 	// A live hold was checked against notice and horizon when it was placed,
 	// and keeps the time it was granted until it lapses: booking or
 	// confirming it re-checks everything else (availability, capacity,
@@ -506,6 +509,32 @@ func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appoi
 		return nil, err
 	}
 	return &next, nil
+}
+
+// prefetch names what occupy reads once the schedules are locked: the
+// schedules, a's stored slots and, for each schedule compiled before, the
+// busy time its availability check reads. A schedule changed since it was
+// compiled may have its check read another range: the store then reads
+// that on its own.
+func (s *Scheduler) prefetch(a *scheduling.Appointment, ids []string, svc *scheduling.CodeableConcept,
+	start, end time.Time) store.Prefetch {
+	p := store.Prefetch{Resources: make([]store.Key, 0, len(ids)+len(a.Slot))}
+	for _, id := range ids {
+		p.Resources = append(p.Resources, store.Key{Type: "Schedule", ID: id})
+		v, ok := s.compiled.Load(id)
+		if !ok {
+			continue
+		}
+		if from, to, ok := v.(*compiledSchedule).sched.BusyRange(availability.Query{Service: svc}, start, end); ok {
+			p.Busy = append(p.Busy, store.BusyRange{ScheduleIDs: []string{id}, From: from, To: to})
+		}
+	}
+	for _, ref := range a.Slot {
+		if typ, id := ref.Split(); typ == "Slot" {
+			p.Resources = append(p.Resources, store.Key{Type: typ, ID: id})
+		}
+	}
+	return p
 }
 
 // slotError classifies an availability check failure of one schedule.

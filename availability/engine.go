@@ -225,14 +225,10 @@ func subtract(dst, wins, cuts []interval) []interval {
 // the buffers) may touch, and whole ISO weeks when limits need counting.
 func (c *cursor) loadBusy(busyEnd int64) error {
 	c.segs, c.segCur, c.raw = c.segs[:0], 0, c.raw[:0]
-	from := c.days[1].start - c.pol.bb
-	to := busyEnd + c.pol.ba
+	from, to := c.busyRange(c.days[1].start, busyEnd)
 	if c.needCounts {
 		c.countBase = mondayOf(c.a)
-		weekEnd := mondayOf(c.b-1) + 7
-		from = min(from, c.z.dayStart(c.countBase))
-		to = max(to, c.z.dayStart(weekEnd))
-		n := int(weekEnd - c.countBase)
+		n := int(mondayOf(c.b-1) + 7 - c.countBase)
 		c.counts = slices.Grow(c.counts[:0], n)[:n]
 		clear(c.counts)
 	}
@@ -258,6 +254,19 @@ func (c *cursor) loadBusy(busyEnd int64) error {
 	}
 	c.buildLevels()
 	return c.countWeeks()
+}
+
+// busyRange is the busy time a load of local days c.a to c.b-1 reads:
+// from the first day's start (dayStart) less the buffer before to busyEnd
+// plus the buffer after, widened to whole weeks when limits count
+// bookings.
+func (c *cursor) busyRange(dayStart, busyEnd int64) (from, to int64) {
+	from, to = dayStart-c.pol.bb, busyEnd+c.pol.ba
+	if c.needCounts {
+		from = min(from, c.z.dayStart(mondayOf(c.a)))
+		to = max(to, c.z.dayStart(mondayOf(c.b-1)+7))
+	}
+	return from, to
 }
 
 func (c *cursor) addBusy(b level) {

@@ -177,6 +177,26 @@ func (s *Schedule) Check(ctx context.Context, q Query, start, end time.Time) err
 	return c.check(start, end, true)
 }
 
+// BusyRange returns the busy time that Check(ctx, q, start, end) asks
+// q.Busy for: a caller that fetches busy time from a server can fetch this
+// range ahead, with other reads (see store.Prefetcher). ok is false when
+// Check refuses [start, end) without reading busy time.
+func (s *Schedule) BusyRange(q Query, start, end time.Time) (from, to time.Time, ok bool) {
+	if !end.After(start) || !s.active {
+		return time.Time{}, time.Time{}, false
+	}
+	c := newCursor(context.Background(), s, &q, nil)
+	defer c.release()
+	su, eu := ceilSec(start), floorSec(end)
+	day := c.z.localDay(su)
+	if day < minDay || day >= maxDay || c.z.localDay(eu-1) >= maxDay {
+		return time.Time{}, time.Time{}, false
+	}
+	c.a, c.b = day, day+1
+	f, t := c.busyRange(c.z.dayInfo(day, &c.hint).start, eu)
+	return time.Unix(f, 0), time.Unix(t, 0), true
+}
+
 // check implements Check; with grid false the grid and length are not
 // required (members of AllOf other than the first).
 func (c *cursor) check(start, end time.Time, grid bool) error {

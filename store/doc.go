@@ -59,6 +59,13 @@
 // a race for it becomes a retry that then finds the key). Reads inside a
 // transaction see its own writes either way. storetest accepts both forms.
 //
+// Round trips (optional). A store that talks to a server can implement
+// Prefetcher on its transactions: before it locks, the Scheduler announces
+// the schedules it will Get and the exact busy ranges it will read, and the
+// store may send those reads with the lock and answer the later calls from
+// them. A prefetched read must answer exactly as the same read sent after
+// the lock would, and the transaction's own writes must show through it.
+//
 // Copies. Values passed in and handed out are never shared with what is
 // stored: mutating a resource after Put, or one returned by Get, changes
 // nothing stored.

@@ -59,10 +59,12 @@
 // SetCursor) wait and go out in one pgx.Batch with the next call that needs
 // an answer (a read, LockSchedules, TryLease, RemoveBusyEntry), or with the
 // events and COMMIT at the end; reads so see the transaction's own writes.
-// A booking through the Scheduler is 4 round trips: BEGIN with
-// LockSchedules, the schedule, its busy time, and the appointment, slot,
-// busy entry, events and COMMIT. A transaction that runs no statement costs
-// none.
+// Reads announced with Prefetch (store.Prefetcher) go out in the batch of
+// the next LockSchedules, after the lock, and later Get and Busy calls
+// they cover are answered from them. A booking through the Scheduler is 2
+// round trips: BEGIN with LockSchedules, the schedule and its busy time;
+// then the appointment, slot, busy entry, events and COMMIT (4 without
+// prefetching). A transaction that runs no statement costs none.
 //
 // A deferred write that must not happen (an id that exists, a stale
 // version, a refused busy entry, a taken idempotency key) fails its

@@ -29,6 +29,11 @@ type txn struct {
 	// transaction, so every later call fails with it and nothing commits.
 	failed error
 	done   bool
+	// prefetch is what the next LockSchedules reads along with its lock;
+	// cached and busyCache hold what it read (see prefetch.go).
+	prefetch  *store.Prefetch
+	cached    map[store.Key]cachedRow
+	busyCache []prefetchedBusy
 }
 
 var _ store.Tx = (*txn)(nil)
@@ -136,12 +141,18 @@ func (t *txn) Get(ctx context.Context, typ, id string) (scheduling.Resource, err
 	if err := checkType("get", typ); err != nil {
 		return nil, err
 	}
+	if c, ok := t.cached[store.Key{Type: typ, ID: id}]; ok {
+		if c.body == nil {
+			return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
+		}
+		return decodeResource(typ, id, c.version, c.updated, c.body)
+	}
 	var (
 		version int64
 		updated time.Time
 		body    []byte
 	)
-	err := t.queryRow(ctx, `SELECT version, last_updated, body FROM resources WHERE type = $1 AND id = $2`, typ, id).
+	err := t.queryRow(ctx, getSQL, typ, id).
 		Scan(&version, &updated, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
@@ -151,6 +162,9 @@ func (t *txn) Get(ctx context.Context, typ, id string) (scheduling.Resource, err
 	}
 	return decodeResource(typ, id, version, updated, body)
 }
+
+// getSQL reads resource $1/$2.
+const getSQL = `SELECT version, last_updated, body FROM resources WHERE type = $1 AND id = $2`
 
 // Create stores a copy of r as version 1. The INSERT is deferred: it goes
 // out with the next statement of the transaction (at the latest with the
@@ -164,6 +178,7 @@ func (t *txn) Create(ctx context.Context, r scheduling.Resource) error {
 	if err != nil {
 		return err
 	}
+	t.forget(w.typ, w.id)
 	what := fmt.Sprintf("create %s/%s", w.typ, w.id)
 	t.queueWrite(what, `
 		WITH w AS (
@@ -190,6 +205,7 @@ func (t *txn) Put(ctx context.Context, r scheduling.Resource) error {
 	if err != nil {
 		return err
 	}
+	t.forget(w.typ, w.id)
 	what := fmt.Sprintf("put %s/%s", w.typ, w.id)
 	t.queueWrite(what, `
 		WITH w AS (
@@ -227,6 +243,7 @@ func (t *txn) Delete(ctx context.Context, typ, id string, version int64) error {
 	if err := checkType("delete", typ); err != nil {
 		return err
 	}
+	t.forget(typ, id)
 	what := fmt.Sprintf("delete %s/%s", typ, id)
 	t.queueWrite(what, `
 		WITH w AS (
@@ -250,14 +267,20 @@ func (t *txn) LockSchedules(ctx context.Context, scheduleIDs ...string) error {
 	if len(scheduleIDs) == 0 {
 		return nil
 	}
-	if _, err := t.exec(ctx, `
-		SELECT pg_advisory_xact_lock(k) FROM (
-			SELECT DISTINCT hashtextextended('openslot.schedule:' || current_schema() || ':' || id, 0) AS k
-			FROM unnest($1::text[]) AS id ORDER BY k) AS keys`, scheduleIDs); err != nil {
+	if t.prefetch != nil {
+		return t.lockAndPrefetch(ctx, scheduleIDs)
+	}
+	if _, err := t.exec(ctx, lockSchedulesSQL, scheduleIDs); err != nil {
 		return t.fail(ctx, fmt.Sprintf("lock schedules %v", scheduleIDs), err)
 	}
 	return nil
 }
+
+// lockSchedulesSQL takes the advisory locks of the schedules $1.
+const lockSchedulesSQL = `
+	SELECT pg_advisory_xact_lock(k) FROM (
+		SELECT DISTINCT hashtextextended('openslot.schedule:' || current_schema() || ':' || id, 0) AS k
+		FROM unnest($1::text[]) AS id ORDER BY k) AS keys`
 
 // Busy returns the busy entries of the schedules overlapping [from, to); a
 // zero bound is open.
@@ -269,23 +292,42 @@ func (t *txn) Busy(ctx context.Context, scheduleIDs []string, from, to time.Time
 		return nil, nil
 	}
 	from, to = normTime(from), normTime(to)
-	// The range test finds candidates through the GiST index (a closed
-	// range, with its bounds in order, so that it never drops a candidate);
-	// the column tests then decide exactly: start < to and end > from.
+	if out, ok := t.cachedBusy(scheduleIDs, from, to); ok {
+		return out, nil
+	}
+	rows, err := t.query(ctx, busySQL, busyArgs(scheduleIDs, from, to)...)
+	if err != nil {
+		return nil, t.fail(ctx, fmt.Sprintf("busy of %v", scheduleIDs), err)
+	}
+	out, err := collectBusy(rows)
+	if err != nil {
+		return nil, t.fail(ctx, fmt.Sprintf("busy of %v", scheduleIDs), err)
+	}
+	return out, nil
+}
+
+// busySQL reads the busy entries of schedules $1 overlapping [$2, $3)
+// (NULL bounds are open). The range test finds candidates through the
+// GiST index (a closed range $4-$5 with its bounds in order, so that it
+// never drops a candidate); the column tests then decide exactly.
+const busySQL = `
+	SELECT id, schedule_id, start_at, end_at, count, appointment_id, held_until, booking, exclusive
+	FROM busy
+	WHERE schedule_id = ANY($1) AND span && tstzrange($4, $5, '[]')
+	  AND ($3::timestamptz IS NULL OR start_at < $3) AND ($2::timestamptz IS NULL OR end_at > $2)`
+
+// busyArgs are busySQL's arguments for a read of [from, to), normalised.
+func busyArgs(scheduleIDs []string, from, to time.Time) []any {
 	lo, hi := from, to
 	if !lo.IsZero() && !hi.IsZero() && hi.Before(lo) {
 		lo, hi = hi, lo
 	}
-	rows, err := t.query(ctx, `
-		SELECT id, schedule_id, start_at, end_at, count, appointment_id, held_until, booking, exclusive
-		FROM busy
-		WHERE schedule_id = ANY($1) AND span && tstzrange($4, $5, '[]')
-		  AND ($3::timestamptz IS NULL OR start_at < $3) AND ($2::timestamptz IS NULL OR end_at > $2)`,
-		scheduleIDs, nullTime(from), nullTime(to), nullTime(lo), nullTime(hi))
-	if err != nil {
-		return nil, t.fail(ctx, fmt.Sprintf("busy of %v", scheduleIDs), err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Busy, error) {
+	return []any{scheduleIDs, nullTime(from), nullTime(to), nullTime(lo), nullTime(hi)}
+}
+
+// collectBusy reads the rows of busySQL.
+func collectBusy(rows pgx.Rows) ([]store.Busy, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Busy, error) {
 		var b store.Busy
 		var held pgtype.Timestamptz
 		var count int32
@@ -297,10 +339,6 @@ func (t *txn) Busy(ctx context.Context, scheduleIDs []string, from, to time.Time
 		}
 		return b, err
 	})
-	if err != nil {
-		return nil, t.fail(ctx, fmt.Sprintf("busy of %v", scheduleIDs), err)
-	}
-	return out, nil
 }
 
 // AddBusy records busy entries: all of them or, on error, none. Malformed
@@ -345,6 +383,7 @@ func (t *txn) AddBusy(ctx context.Context, entries ...store.Busy) error {
 		starts[i], ends[i], held[i] = b.Start, b.End, nullTime(b.HeldUntil)
 		counts[i], bookings[i], exclusives[i] = int32(b.Count), b.Booking, b.Exclusive
 	}
+	t.busyCache = nil
 	what := fmt.Sprintf("add busy %v on %v", ids, schedules)
 	t.queueWrite(what, `
 		WITH w AS (
@@ -371,6 +410,7 @@ func (t *txn) RemoveBusy(ctx context.Context, appointmentID string) error {
 	if appointmentID == "" {
 		return nil
 	}
+	t.busyCache = nil
 	t.queueWrite("remove busy of appointment "+appointmentID, `DELETE FROM busy WHERE appointment_id = $1`, nil, appointmentID)
 	return nil
 }
@@ -383,6 +423,7 @@ func (t *txn) RemoveBusyEntry(ctx context.Context, id string) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
+	t.busyCache = nil
 	tag, err := t.exec(ctx, `DELETE FROM busy WHERE id = $1`, id)
 	if err != nil {
 		return t.fail(ctx, "remove busy "+id, err)
