@@ -3,7 +3,9 @@ package openslot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,8 +155,49 @@ func TestRunLoopsStopWithContext(t *testing.T) {
 	}
 }
 
+// leaseWatch wraps a store and reports, on renewed, the clock time of every
+// committed TryLease that holder won.
+type leaseWatch struct {
+	store.Store
+	holder  string
+	renewed chan time.Time
+}
+
+func (w *leaseWatch) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	var won []time.Time
+	err := w.Store.Update(ctx, func(tx store.Tx) error {
+		won = won[:0]
+		return fn(leaseWatchTx{tx, w.holder, &won})
+	})
+	if err == nil {
+		for _, now := range won {
+			select {
+			case w.renewed <- now:
+			default: // the test drains stale reports; later renewals follow
+			}
+		}
+	}
+	return err
+}
+
+type leaseWatchTx struct {
+	store.Tx
+	holder string
+	won    *[]time.Time
+}
+
+func (tx leaseWatchTx) TryLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	held, err := tx.Tx.TryLease(ctx, name, holder, now, ttl)
+	if err == nil && held && holder == tx.holder {
+		*tx.won = append(*tx.won, now)
+	}
+	return held, err
+}
+
 // A handler slower than the lease keeps its lease: the dispatcher renews it
 // while the handler runs, so a second instance never delivers alongside.
+// Leases expire on the fixture's virtual clock, so a stalled test process
+// cannot let a's lease lapse; renewal itself is still timed in real time.
 func TestDispatcherRenewsLeaseDuringSlowHandler(t *testing.T) {
 	f := newFixture(t, nil)
 	if !f.st.Capabilities().Leases {
@@ -162,34 +205,58 @@ func TestDispatcherRenewsLeaseDuringSlowHandler(t *testing.T) {
 	}
 	f.schedule("dr-a", "Practitioner/a", nil)
 	f.bookN(1)
-	const ttl = 60 * time.Millisecond
+	const ttl = 60 * time.Millisecond // renewed every ttl/3 of real time
+	st := &leaseWatch{Store: f.st, holder: "a", renewed: make(chan time.Time, 64)}
 	inHandler := make(chan struct{})
 	release := make(chan struct{})
-	da := openslot.NewDispatcher(f.st, &openslot.DispatcherOptions{Holder: "a", LeaseTTL: ttl})
+	da := openslot.NewDispatcher(st, &openslot.DispatcherOptions{Now: f.clk.Now, Holder: "a", LeaseTTL: ttl})
 	da.Subscribe("mail", func(context.Context, store.EventRecord) error {
 		close(inHandler)
 		<-release
 		return nil
 	})
 	var b int
-	db := openslot.NewDispatcher(f.st, &openslot.DispatcherOptions{Holder: "b", LeaseTTL: ttl})
+	db := openslot.NewDispatcher(f.st, &openslot.DispatcherOptions{Now: f.clk.Now, Holder: "b", LeaseTTL: ttl})
 	db.Subscribe("mail", func(context.Context, store.EventRecord) error { b++; return nil })
 
 	done := make(chan error, 1)
 	go func() { _, err := da.RunOnce(f.ctx); done <- err }()
+	// finish ends a's handler and returns RunOnce's error; deferred too so
+	// that a failing round does not leave a's handler blocked.
+	finish := sync.OnceValue(func() error { close(release); return <-done })
+	defer finish()
 	<-inHandler
-	for range 5 { // five lease lifetimes while a's handler runs
-		time.Sleep(ttl)
+	for round := range 5 { // 2.5 lease lifetimes while a's handler runs
+		now := f.clk.Now().Add(ttl / 2)
+		f.clk.Set(now)
+		if err := awaitRenewal(st.renewed, now, 10*time.Second); err != nil {
+			t.Fatalf("round %d: %v", round+1, err)
+		}
 		if _, err := db.RunOnce(f.ctx); err != nil {
 			t.Fatal(err)
 		}
+		if b != 0 {
+			t.Fatalf("round %d: b delivered %d events while a's slow handler held the lease, want 0", round+1, b)
+		}
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := finish(); err != nil {
 		t.Fatal(err)
 	}
-	if b != 0 {
-		t.Fatalf("b delivered %d events while a's slow handler held the lease, want 0", b)
+}
+
+// awaitRenewal waits up to timeout for a lease renewal made at clock time
+// now, skipping reports of earlier renewals.
+func awaitRenewal(renewed <-chan time.Time, now time.Time, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case at := <-renewed:
+			if at.Equal(now) {
+				return nil
+			}
+		case <-deadline:
+			return fmt.Errorf("no lease renewal by a at clock %s within %s: the dispatcher does not renew its lease while a handler runs", now.Format(time.RFC3339Nano), timeout)
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // request is one request as the receiver saw it.
 type request struct {
-	seq      int64
+	seq      int64  // when it was sent, in ackTransport's sequence; 0 without one
 	run      string // the sending process (see ackTransport)
 	delivery string
 	cursor   int64
@@ -48,7 +48,6 @@ type request struct {
 type receiver struct {
 	t      *testing.T
 	srv    *httptest.Server
-	seq    *atomic.Int64
 	mu     sync.Mutex
 	rng    *rand.Rand
 	reqs   []request
@@ -57,8 +56,8 @@ type receiver struct {
 	late   time.Duration
 }
 
-func newReceiver(t *testing.T, seq *atomic.Int64, chaos bool) *receiver {
-	rc := &receiver{t: t, seq: seq, rng: rand.New(rand.NewPCG(1, 2)), chaos: chaos, late: 150 * time.Millisecond}
+func newReceiver(t *testing.T, chaos bool) *receiver {
+	rc := &receiver{t: t, rng: rand.New(rand.NewPCG(1, 2)), chaos: chaos, late: 150 * time.Millisecond}
 	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.srv.Close)
 	return rc
@@ -69,7 +68,10 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	req := request{seq: rc.seq.Add(1), run: r.Header.Get("Test-Run"), delivery: r.Header.Get(DeliveryHeader),
+	// The sender numbered the request before sending it: a request handled
+	// late (after its attempt timed out) keeps its place in send order.
+	seq, _ := strconv.ParseInt(r.Header.Get("Test-Seq"), 10, 64)
+	req := request{seq: seq, run: r.Header.Get("Test-Run"), delivery: r.Header.Get(DeliveryHeader),
 		event:    r.Header.Get(EventHeader),
 		verified: Verify(testSecret, r.Header.Get(SignatureHeader), body, time.Now(), time.Minute) == nil}
 	if r.Header.Get("Content-Type") != "application/fhir+json" {
@@ -121,18 +123,23 @@ func (rc *receiver) requests() []request {
 	return slices.Clone(rc.reqs)
 }
 
-// ackTransport records, in the shared sequence, when a sending process
-// received a 2xx for a delivery: its acknowledged success. It tags each
-// request with the process (run) that sent it.
+// ackTransport numbers, in one sequence, each request as it is sent (in its
+// Test-Seq header, which the receiver records) and the moment a sending
+// process received a 2xx for a delivery: its acknowledged success. Both are
+// the sender's view, so a request that was sent after an acknowledgement is
+// a resend, however late the receiver handles the requests. It also tags
+// each request with the process (run) that sent it.
 type ackTransport struct {
-	seq  *atomic.Int64
+	seq  atomic.Int64
 	mu   sync.Mutex
 	acks map[string]int64 // run + " " + delivery id -> sequence number
 }
 
 func (a *ackTransport) client(run string) *http.Client {
 	return &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context()) // a RoundTripper must not modify its request
 		r.Header.Set("Test-Run", run)
+		r.Header.Set("Test-Seq", strconv.FormatInt(a.seq.Add(1), 10))
 		resp, err := http.DefaultTransport.RoundTrip(r)
 		if err == nil && resp.StatusCode/100 == 2 {
 			a.mu.Lock()
@@ -229,10 +236,16 @@ func storedCursor(t *testing.T, st store.Store, name string) int64 {
 
 // checkDeliveries asserts what the brief demands of a flaky receiver's log:
 // every event arrived, signed; per appointment (and overall) first arrivals
-// follow cursor order; nothing arrived again from a process after it saw a
+// follow cursor order; nothing was sent again by a process after it saw a
 // 2xx for it. (A new process may send again the event it was delivering
 // when the old one stopped: at least once. The restart test checks that
 // nothing before the stored cursor is sent again.)
+//
+// Resends are judged in send order (request.seq), since an attempt that
+// timed out may reach the handler only after its retry was acknowledged.
+// First arrivals are judged in the order the receiver recorded requests:
+// it records a request before answering it, so an acknowledged event was
+// recorded before the next event was sent.
 func checkDeliveries(t *testing.T, reqs []request, acks map[string]int64, total int) {
 	t.Helper()
 	first := map[int64]bool{}
@@ -242,8 +255,11 @@ func checkDeliveries(t *testing.T, reqs []request, acks map[string]int64, total 
 		if !r.verified {
 			t.Errorf("request %+v failed signature or content checks", r)
 		}
+		if r.seq == 0 || r.run == "" {
+			t.Errorf("request %+v was not numbered and tagged by ackTransport", r)
+		}
 		if ack, ok := acks[r.run+" "+r.delivery]; ok && r.seq > ack {
-			t.Errorf("delivery %s arrived again (request %d) after its success was acknowledged (%d)", r.delivery, r.seq, ack)
+			t.Errorf("delivery %s was sent again (request %d) after its success was acknowledged (%d)", r.delivery, r.seq, ack)
 		}
 		if !first[r.cursor] {
 			first[r.cursor] = true
@@ -271,9 +287,8 @@ func checkDeliveries(t *testing.T, reqs []request, acks map[string]int64, total 
 func TestWebhookFlakyReceiverWithRestart(t *testing.T) {
 	st := memstore.New(nil)
 	total := seedEvents(t, st, 6)
-	var seq atomic.Int64
-	rc := newReceiver(t, &seq, true)
-	acks := &ackTransport{seq: &seq, acks: map[string]int64{}}
+	rc := newReceiver(t, true)
+	acks := &ackTransport{acks: map[string]int64{}}
 	dead := NewMemoryDeadLetters(quiet, 0)
 
 	run := func(name string, stopAfter func() bool) {
@@ -299,16 +314,17 @@ func TestWebhookFlakyReceiverWithRestart(t *testing.T) {
 	// backoff is in flight.
 	run("first", func() bool { return storedCursor(t, st, "ehr") >= int64(total/2) })
 	resumeAt := storedCursor(t, st, "ehr")
-	restartSeq := seq.Load()
 	if resumeAt >= int64(total) {
 		t.Fatalf("the first run delivered everything (cursor %d); the restart tests nothing", resumeAt)
 	}
 
-	// Second process: resumes from the stored cursor.
+	// Second process: resumes from the stored cursor. Whether a request
+	// came from it is told by its sender, not by when it arrived: an
+	// attempt of the first process may be handled after the restart.
 	run("second", func() bool { return storedCursor(t, st, "ehr") == int64(total) })
 	reqs := rc.requests()
 	for _, r := range reqs {
-		if r.seq > restartSeq && r.cursor <= resumeAt {
+		if r.run == "second" && r.cursor <= resumeAt {
 			t.Errorf("after the restart event %d was sent again, though the cursor was at %d", r.cursor, resumeAt)
 		}
 	}
@@ -353,9 +369,8 @@ func TestWebhookTwoInstances(t *testing.T) {
 // acknowledged, then checks the deliveries.
 func testWebhookInstances(t *testing.T, stores []store.Store) {
 	total := seedEvents(t, stores[0], 5)
-	var seq atomic.Int64
-	rc := newReceiver(t, &seq, true)
-	acks := &ackTransport{seq: &seq, acks: map[string]int64{}}
+	rc := newReceiver(t, true)
+	acks := &ackTransport{acks: map[string]int64{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for i, st := range stores {
@@ -379,8 +394,7 @@ func TestWebhookDeadLettersAndRedeliver(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New(nil)
 	seedEvents(t, st, 1) // events 1..4 of appointment a00
-	var seq atomic.Int64
-	rc := newReceiver(t, &seq, false)
+	rc := newReceiver(t, false)
 	// Event 1 gets 500 three times (MaxAttempts 3), event 2 gets a 400, the
 	// rest succeed.
 	rc.status = func(n int) int {
@@ -442,8 +456,7 @@ func TestWebhookDeadLetterFailureKeepsEvent(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New(nil)
 	seedEvents(t, st, 1)
-	var seq atomic.Int64
-	rc := newReceiver(t, &seq, false)
+	rc := newReceiver(t, false)
 	rc.status = func(int) int { return http.StatusGone }
 	hook, err := NewWebhook(WebhookOptions{Name: "ehr", URL: rc.srv.URL, Secret: testSecret, Source: "https://clinic.example/fhir",
 		DeadLetters: failingDeadLetters{}, Logger: quiet})
@@ -488,9 +501,8 @@ func TestWebhookFiltersAndStaleReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var seq atomic.Int64
-	all := newReceiver(t, &seq, false)
-	onlyCancels := newReceiver(t, &seq, false)
+	all := newReceiver(t, false)
+	onlyCancels := newReceiver(t, false)
 	d := openslot.NewDispatcher(st, nil)
 	for _, o := range []WebhookOptions{
 		{Name: "all", URL: all.srv.URL},
@@ -553,9 +565,20 @@ func TestWebhookDoesNotResendDeliveredEvent(t *testing.T) {
 	ctx := context.Background()
 	st := memstore.New(nil)
 	seedEvents(t, st, 1)
-	var seq atomic.Int64
-	rc := newReceiver(t, &seq, false)
-	hook := newTestWebhook(t, st, rc.srv.URL, nil, nil)
+	rc := newReceiver(t, false)
+	// This test counts requests, so no attempt may time out and be retried:
+	// unlike newTestWebhook's, its webhooks wait generously for an answer.
+	newHook := func() *Webhook {
+		t.Helper()
+		hook, err := NewWebhook(WebhookOptions{Name: "ehr", URL: rc.srv.URL, Secret: testSecret,
+			Source: "https://clinic.example/fhir", Form: fhir.MessageDetailed, Store: st, Timeout: 10 * time.Second,
+			Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hook
+	}
+	hook := newHook()
 	evs, err := st.Events(ctx, 0, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -573,7 +596,7 @@ func TestWebhookDoesNotResendDeliveredEvent(t *testing.T) {
 		t.Errorf("requests %v, want ehr-1 and ehr-2 once each", got)
 	}
 	// A new Webhook (a new process) sends it again: at least once.
-	if err := newTestWebhook(t, st, rc.srv.URL, nil, nil).Deliver(ctx, evs[0]); err != nil || len(rc.requests()) != 3 {
+	if err := newHook().Deliver(ctx, evs[0]); err != nil || len(rc.requests()) != 3 {
 		t.Errorf("new webhook: %v, %d requests", err, len(rc.requests()))
 	}
 }

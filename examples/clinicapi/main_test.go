@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openslot/openslot/scheduling"
 	"github.com/openslot/openslot/store/pgstore/pgtest"
 )
 
@@ -46,10 +47,13 @@ func startRun(t *testing.T, args []string, env map[string]string) (addr string, 
 	return addr, stop, out
 }
 
-// getSlots asks the running program for Dr. Rao's slots next week.
-func getSlots(t *testing.T, addr string) slotsResponse {
+// bookingDay is a weekday next week, computed once per test so that its
+// requests agree on the day even across midnight.
+func bookingDay() scheduling.Date { return nextWeekday(time.Now().Add(7*24*time.Hour), demoZone) }
+
+// getSlots asks the running program for Dr. Rao's slots on day d.
+func getSlots(t *testing.T, addr string, d scheduling.Date) slotsResponse {
 	t.Helper()
-	d := nextWeekday(time.Now().Add(7*24*time.Hour), demoZone)
 	resp, err := http.Get("http://" + addr + slotsPath + "?start_date=" + d.String() + "&end_date=" + d.String())
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +74,9 @@ func getSlots(t *testing.T, addr string) slotsResponse {
 }
 
 func TestRunServesAndStops(t *testing.T) {
+	day := bookingDay()
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, nil)
-	getSlots(t, addr)
+	getSlots(t, addr, day)
 	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -103,6 +108,7 @@ func TestRunRefusesBadArguments(t *testing.T) {
 // variable, twice on the same database: the second start finds the demo
 // practice and the booking of the first.
 func TestRunPostgres(t *testing.T) {
+	day := bookingDay()
 	pool := pgtest.Pool(t)
 	var schema string
 	if err := pool.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
@@ -118,7 +124,7 @@ func TestRunPostgres(t *testing.T) {
 	env := map[string]string{databaseEnv: u.String()}
 
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
-	slots := getSlots(t, addr)
+	slots := getSlots(t, addr, day)
 	first := slots.Days[0].Slots[0]
 	body, _ := json.Marshal(validBooking(first.StartTime))
 	resp, err := http.Post("http://"+addr+bookPath, "application/json", bytes.NewReader(body))
@@ -137,7 +143,7 @@ func TestRunPostgres(t *testing.T) {
 	}
 
 	addr, _, _ = startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
-	again := getSlots(t, addr)
+	again := getSlots(t, addr, day)
 	if got := again.Days[0].Slots[0]; got.StartTime.Equal(first.StartTime) {
 		t.Errorf("after a restart the slot booked before (%v) is offered again", first.StartTime)
 	}

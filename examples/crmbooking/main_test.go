@@ -47,11 +47,14 @@ func startRun(t *testing.T, args []string, env map[string]string) (addr string, 
 	return addr, stop, out
 }
 
-// post books a consultation with Dr. Lee next week at hour (New York) on
+// bookingDay is a weekday next week in New York, computed once per test so
+// that its requests agree on the day even across midnight.
+func bookingDay() scheduling.Date { return nextWeekday(time.Now().Add(7*24*time.Hour), demoZone) }
+
+// post books a consultation with Dr. Lee on day d at hour (New York) on
 // the running program and returns the status.
-func post(t *testing.T, addr string, hour int) (int, bookAppointmentResponse) {
+func post(t *testing.T, addr string, d scheduling.Date, hour int) (int, bookAppointmentResponse) {
 	t.Helper()
-	d := nextWeekday(time.Now().Add(7*24*time.Hour), demoZone)
 	start := d.In(scheduling.Clock(hour, 0, 0), mustZone(demoZone))
 	body, _ := json.Marshal(singleResource(start.Format(time.RFC3339), start.Add(30*time.Minute).Format(time.RFC3339)))
 	resp, err := http.Post("http://"+addr+bookPath, "application/json", bytes.NewReader(body))
@@ -68,8 +71,9 @@ func post(t *testing.T, addr string, hour int) (int, bookAppointmentResponse) {
 }
 
 func TestRunServesAndStops(t *testing.T) {
+	day := bookingDay()
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, nil)
-	if status, resp := post(t, addr, 10); status != http.StatusCreated {
+	if status, resp := post(t, addr, day, 10); status != http.StatusCreated {
 		t.Fatalf("booking: status %d: %+v", status, resp)
 	}
 	if err := stop(); err != nil {
@@ -103,6 +107,7 @@ func TestRunRefusesBadArguments(t *testing.T) {
 // variable, twice on the same database: the second start finds the demo
 // data and the booking of the first.
 func TestRunPostgres(t *testing.T) {
+	day := bookingDay()
 	pool := pgtest.Pool(t)
 	var schema string
 	if err := pool.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
@@ -118,7 +123,7 @@ func TestRunPostgres(t *testing.T) {
 	env := map[string]string{databaseEnv: u.String()}
 
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
-	if status, resp := post(t, addr, 10); status != http.StatusCreated {
+	if status, resp := post(t, addr, day, 10); status != http.StatusCreated {
 		t.Fatalf("booking: status %d: %+v", status, resp)
 	}
 	if err := stop(); err != nil {
@@ -129,7 +134,7 @@ func TestRunPostgres(t *testing.T) {
 	}
 
 	addr, _, _ = startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
-	if status, resp := post(t, addr, 10); status != http.StatusConflict {
+	if status, resp := post(t, addr, day, 10); status != http.StatusConflict {
 		t.Errorf("after a restart the time booked before is offered again: status %d: %+v", status, resp)
 	}
 }
