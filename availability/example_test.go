@@ -87,3 +87,26 @@ func ExampleAnyOf() {
 	// 09:30 member 0
 	// 10:00 member 1
 }
+
+// BusyRange tells a caller that fetches busy time from a server which
+// range a Check will read, so that it can fetch it ahead, together with
+// other reads: from the start of the slot's local day less the buffer
+// before, to the slot's end plus the buffer after (whole weeks when the
+// policy limits bookings per day or week).
+func ExampleSchedule_BusyRange() {
+	s, err := availability.Compile(&scheduling.Schedule{
+		Availability: scheduling.Availability{TimeZone: "Europe/Berlin", Rules: []scheduling.AvailabilityRule{{
+			RRule: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", StartDate: scheduling.Date{Year: 2025, Month: 1, Day: 6},
+			Start: scheduling.Clock(9, 0, 0), End: scheduling.Clock(17, 0, 0)}}},
+		Policy: scheduling.SlotPolicy{Duration: 30 * time.Minute, BufferBefore: 10 * time.Minute},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	start := time.Date(2025, 3, 31, 10, 0, 0, 0, s.Location())
+	from, to, ok := s.BusyRange(availability.Query{}, start, start.Add(30*time.Minute))
+	fmt.Println(from.In(s.Location()).Format("Mon 15:04"), "to", to.In(s.Location()).Format("Mon 15:04"), ok)
+	// Output:
+	// Sun 23:50 to Mon 10:30 true
+}
