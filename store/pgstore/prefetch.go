@@ -76,13 +76,14 @@ func (t *txn) lockAndPrefetch(ctx context.Context, scheduleIDs []string) error {
 	}
 	br := t.conn.SendBatch(ctx, b)
 	defer func() { _ = br.Close() }()
+	what := fmt.Sprintf("lock schedules %v", scheduleIDs)
 	for _, p := range pending {
 		if _, err := br.Exec(); err != nil {
-			return t.fail(ctx, p.what, p.explain(err))
+			return t.fail(ctx, what, p.explain(err)) // as LockSchedules without a prefetch
 		}
 	}
 	if _, err := br.Exec(); err != nil {
-		return t.fail(ctx, fmt.Sprintf("lock schedules %v", scheduleIDs), err)
+		return t.fail(ctx, what, err)
 	}
 	if t.cached == nil && len(pf.Resources) > 0 {
 		t.cached = make(map[store.Key]cachedRow, len(pf.Resources))
@@ -104,7 +105,7 @@ func (t *txn) lockAndPrefetch(ctx context.Context, scheduleIDs []string) error {
 		t.busyCache = append(t.busyCache, prefetchedBusy{r: r, entries: entries})
 	}
 	if err := br.Close(); err != nil {
-		return t.fail(ctx, fmt.Sprintf("lock schedules %v", scheduleIDs), err)
+		return t.fail(ctx, what, err)
 	}
 	return nil
 }
