@@ -123,3 +123,39 @@ func mustBusy(ctx context.Context, t *testing.T, tx store.ReadTx, sched []string
 	}
 	return bs
 }
+
+// A write refused in the batch that carries the lock and the prefetched
+// reads fails LockSchedules with the write's own error, and nothing is
+// kept.
+func TestPrefetchBatchReportsRefusedWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := pgstore.New(pgtest.Pool(t), nil)
+	p := &scheduling.Patient{Meta: scheduling.Meta{ID: "p1"}}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.Create(ctx, p) }); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Create(ctx, &scheduling.Patient{Meta: scheduling.Meta{ID: "p2"}}); err != nil {
+			return err
+		}
+		if err := tx.Create(ctx, &scheduling.Patient{Meta: scheduling.Meta{ID: "p1"}}); err != nil {
+			return err
+		}
+		tx.(store.Prefetcher).Prefetch(store.Prefetch{Resources: []store.Key{{Type: "Patient", ID: "p1"}}})
+		err := tx.LockSchedules(ctx, "s1")
+		if !errors.Is(err, store.ErrConflict) {
+			t.Errorf("LockSchedules after a Create of an existing id: %v; want ErrConflict", err)
+		}
+		return err
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Update: %v; want ErrConflict", err)
+	}
+	if err := s.View(ctx, func(tx store.ReadTx) error {
+		_, err := tx.Get(ctx, "Patient", "p2")
+		return err
+	}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("patient p2 of the refused transaction: %v; want ErrNotFound", err)
+	}
+}
