@@ -194,6 +194,35 @@ func TestRoundTrips(t *testing.T) {
 	s := pgstore.New(pool, nil)
 	ctx := context.Background()
 	event := scheduling.Event{Type: scheduling.EventBooked, AppointmentID: "a1"}
+	// booking makes a booking as the Scheduler does, its reads announced
+	// with Prefetch or not, with a 15-minute busy entry from second at on.
+	booking := func(prefetch bool, at int64) error {
+		from, to := time.Unix(0, 0), time.Unix(7200, 0)
+		return s.Update(ctx, func(tx store.Tx) error {
+			if prefetch {
+				tx.(store.Prefetcher).Prefetch(store.Prefetch{Resources: []store.Key{{Type: "Schedule", ID: "s1"}},
+					Busy: []store.BusyRange{{ScheduleIDs: []string{"s1"}, From: from, To: to}}})
+			}
+			if err := tx.LockSchedules(ctx, "s1"); err != nil {
+				return err
+			}
+			if _, err := tx.Get(ctx, "Schedule", "s1"); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("get schedule: %w", err)
+			}
+			if _, err := tx.Busy(ctx, []string{"s1"}, from, to); err != nil {
+				return err
+			}
+			for _, r := range []scheduling.Resource{&scheduling.Appointment{}, &scheduling.Slot{}} {
+				if err := tx.Create(ctx, r); err != nil {
+					return err
+				}
+			}
+			if err := tx.AddBusy(ctx, store.Busy{ScheduleID: "s1", Start: time.Unix(at, 0), End: time.Unix(at+900, 0), Exclusive: true}); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, event)
+		})
+	}
 	cases := []struct {
 		name string
 		run  func() error
@@ -214,52 +243,10 @@ func TestRoundTrips(t *testing.T) {
 				return tx.AppendEvent(ctx, event)
 			})
 		}, 3},
-		{"booking: BEGIN with the lock, the schedule, the busy time, then the writes with the events and COMMIT", func() error {
-			return s.Update(ctx, func(tx store.Tx) error {
-				if err := tx.LockSchedules(ctx, "s1"); err != nil {
-					return err
-				}
-				if _, err := tx.Get(ctx, "Schedule", "s1"); !errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("get schedule: %w", err)
-				}
-				if _, err := tx.Busy(ctx, []string{"s1"}, time.Time{}, time.Time{}); err != nil {
-					return err
-				}
-				for _, r := range []scheduling.Resource{&scheduling.Appointment{}, &scheduling.Slot{}} {
-					if err := tx.Create(ctx, r); err != nil {
-						return err
-					}
-				}
-				if err := tx.AddBusy(ctx, store.Busy{ScheduleID: "s1", Start: time.Unix(0, 0), End: time.Unix(900, 0), Exclusive: true}); err != nil {
-					return err
-				}
-				return tx.AppendEvent(ctx, event)
-			})
-		}, 4},
-		{"booking with its reads prefetched: BEGIN with the lock and the reads, then the writes with the events and COMMIT", func() error {
-			return s.Update(ctx, func(tx store.Tx) error {
-				tx.(store.Prefetcher).Prefetch(store.Prefetch{Resources: []store.Key{{Type: "Schedule", ID: "s1"}},
-					Busy: []store.BusyRange{{ScheduleIDs: []string{"s1"}, From: time.Unix(0, 0), To: time.Unix(7200, 0)}}})
-				if err := tx.LockSchedules(ctx, "s1"); err != nil {
-					return err
-				}
-				if _, err := tx.Get(ctx, "Schedule", "s1"); !errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("get schedule: %w", err)
-				}
-				if _, err := tx.Busy(ctx, []string{"s1"}, time.Unix(0, 0), time.Unix(3600, 0)); err != nil {
-					return err
-				}
-				for _, r := range []scheduling.Resource{&scheduling.Appointment{}, &scheduling.Slot{}} {
-					if err := tx.Create(ctx, r); err != nil {
-						return err
-					}
-				}
-				if err := tx.AddBusy(ctx, store.Busy{ScheduleID: "s1", Start: time.Unix(1800, 0), End: time.Unix(2700, 0), Exclusive: true}); err != nil {
-					return err
-				}
-				return tx.AppendEvent(ctx, event)
-			})
-		}, 2},
+		{"booking: BEGIN with the lock, the schedule, the busy time, then the writes with the events and COMMIT",
+			func() error { return booking(false, 0) }, 4},
+		{"booking with its reads prefetched: BEGIN with the lock and the reads, then the writes with the events and COMMIT",
+			func() error { return booking(true, 1800) }, 2},
 		{"writes only: all of them with BEGIN and COMMIT", func() error {
 			return s.Update(ctx, func(tx store.Tx) error {
 				p := &scheduling.Patient{}
