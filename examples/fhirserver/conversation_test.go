@@ -37,10 +37,22 @@ func TestConversation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "fhir-kit-client")); err != nil {
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
+		// --prefer-offline installs from npm's cache when it has the
+		// locked versions, so a machine that ran the test once needs no
+		// registry; a failed install (a registry hiccup) is tried again.
+		var out []byte
+		for attempt := range 3 {
+			cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--prefer-offline")
+			cmd.Dir = dir
+			if out, err = cmd.CombinedOutput(); err == nil {
+				break
+			}
+			if attempt < 2 {
+				time.Sleep(5 * time.Second)
+			}
+		}
+		if err != nil {
+			t.Fatalf("npm ci (3 attempts): %v\n%s", err, out)
 		}
 	}
 
