@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/openslot/openslot"
 	"github.com/openslot/openslot/scheduling"
 	"github.com/openslot/openslot/store"
@@ -55,11 +53,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	st, storeName, closeStore, err := openStore(ctx, *dbURL)
+	st, storeName, err := openStore(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer st.Close()
 	sched := openslot.New(st, &openslot.Options{Logger: log})
 	if err := seedDemo(ctx, sched); err != nil {
 		return fmt.Errorf("seeding the demo practice: %w", err)
@@ -101,22 +99,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 }
 
 // openStore returns the in-memory store when url is empty, else a
-// PostgreSQL store on a new pool, migrated to the current schema.
-func openStore(ctx context.Context, url string) (st store.Store, name string, closeFn func(), err error) {
+// PostgreSQL store on a pool of its own, migrated to the current schema.
+// Closing the store releases it.
+func openStore(ctx context.Context, url string) (st store.Store, name string, err error) {
 	if url == "" {
-		ms := memstore.New(nil)
-		return ms, "in memory", func() { _ = ms.Close() }, nil
+		return memstore.New(nil), "in memory", nil
 	}
-	pool, err := pgxpool.New(ctx, url)
+	ps, err := pgstore.Open(ctx, url, nil)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("postgres: %w", err)
+		return nil, "", fmt.Errorf("postgres: %w", err)
 	}
-	if err := pgstore.Migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, "", nil, fmt.Errorf("postgres: migrating: %w", err)
-	}
-	ps := pgstore.New(pool, nil)
-	return ps, "PostgreSQL", func() { _ = ps.Close(); pool.Close() }, nil
+	return ps, "PostgreSQL", nil
 }
 
 // printUsage tells the user how to call the API.

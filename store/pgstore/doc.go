@@ -12,7 +12,12 @@
 //	s := pgstore.New(pool, nil)
 //
 // The store does not own the pool: Close marks the store closed and leaves
-// the pool to its owner. The tables live in the first schema of the pool's
+// the pool to its owner. Open does all three for a program with one
+// database and default pool settings, and its Store owns the pool:
+//
+//	s, err := pgstore.Open(ctx, "postgres://app@db/clinic", nil)
+//
+// The tables live in the first schema of the pool's
 // search_path (set cfg.ConnConfig.RuntimeParams["search_path"] to keep
 // several installations in one database). It needs PostgreSQL 12 or later
 // (tested on 15) with the btree_gist extension, which ships with PostgreSQL;

@@ -27,9 +27,10 @@ type Options struct {
 // any number of Stores, in any number of processes, may share one schema.
 // Create it with New after Migrate.
 type Store struct {
-	pool   *pgxpool.Pool
-	now    func() time.Time
-	closed atomic.Bool
+	pool     *pgxpool.Pool
+	ownsPool bool // made by Open: Close closes it
+	now      func() time.Time
+	closed   atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -45,6 +46,25 @@ func New(pool *pgxpool.Pool, opts *Options) *Store {
 	return s
 }
 
+// Open connects to the database at url (a PostgreSQL connection string or
+// URL, as pgxpool.ParseConfig takes it) with a pool of its own, migrates
+// its schema (see Migrate) and returns a Store that owns the pool: Close
+// closes it. It is the short way for a program with one database; one that
+// tunes its pool or shares it uses pgxpool, Migrate and New.
+func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	if err := Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s := New(pool, opts)
+	s.ownsPool = true
+	return s, nil
+}
+
 // Capabilities reports that the database itself refuses overlapping
 // exclusive busy entries (an exclusion constraint) and that TryLease works.
 func (s *Store) Capabilities() store.Capabilities {
@@ -52,9 +72,12 @@ func (s *Store) Capabilities() store.Capabilities {
 }
 
 // Close marks the store closed: later calls fail with store.ErrClosed. It
-// does not close the pool, which belongs to the caller.
+// closes the pool only when Open made it; a pool passed to New belongs to
+// the caller.
 func (s *Store) Close() error {
-	s.closed.Store(true)
+	if !s.closed.Swap(true) && s.ownsPool {
+		s.pool.Close()
+	}
 	return nil
 }
 
