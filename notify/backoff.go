@@ -10,7 +10,8 @@ import (
 // fraction Jitter is random. The zero value means the defaults: 1s initial,
 // 5m cap, multiplier 2, jitter 0.5 (each wait is uniformly random between
 // half and all of the exponential value, so instances that failed together
-// do not retry together).
+// do not retry together). A receiver's Retry-After header can lengthen a
+// wait, never beyond Max (see Webhook).
 type Backoff struct {
 	// Initial is the wait before the first retry.
 	Initial time.Duration
@@ -63,4 +64,11 @@ func (b Backoff) Delay(n int, u float64) time.Duration {
 	}
 	u = min(max(u, 0), 1)
 	return time.Duration(d * (1 - b.Jitter*u))
+}
+
+// retryDelay returns the wait before retry n, given u as for Delay and
+// asked, the delay the failed attempt's answer asked for in a Retry-After
+// header (0 for none): the larger of Delay(n, u) and asked, capped at Max.
+func (b Backoff) retryDelay(n int, u float64, asked time.Duration) time.Duration {
+	return min(max(b.Delay(n, u), asked), b.withDefaults().Max)
 }

@@ -56,3 +56,27 @@ func TestBackoffDelay(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoffRetryDelay(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Jitter: -1}
+	tests := []struct {
+		n     int
+		asked time.Duration
+		want  time.Duration
+	}{
+		{1, 0, 100 * time.Millisecond},                      // no Retry-After: backoff only
+		{1, 50 * time.Millisecond, 100 * time.Millisecond},  // asked for less than the backoff
+		{1, 300 * time.Millisecond, 300 * time.Millisecond}, // asked for more
+		{1, time.Hour, time.Second},                         // capped at Max
+		{20, 0, time.Second},                                // backoff alone is capped too
+	}
+	for _, tc := range tests {
+		if got := b.retryDelay(tc.n, 0, tc.asked); got != tc.want {
+			t.Errorf("retryDelay(%d, 0, %v) = %v, want %v", tc.n, tc.asked, got, tc.want)
+		}
+	}
+	var zero Backoff // Max defaults to 5m
+	if got := zero.retryDelay(1, 0, time.Hour); got != 5*time.Minute {
+		t.Errorf("zero Backoff caps Retry-After at %v, want 5m", got)
+	}
+}

@@ -74,7 +74,10 @@
 // Retries: a network error, a timeout, 408, 409, 425, 429 or 5xx is retried
 // after an exponential Backoff with jitter (1s, 2s, 4s, ... up to 5m by
 // default; half of each wait random), up to MaxAttempts (8) of Timeout (10s)
-// each. Any other 4xx means the receiver refused the message for good.
+// each. Retry-After is honoured: when such an answer carries it (seconds or
+// an HTTP date), the wait is the longer of the backoff and the delay asked
+// for, capped at Backoff.Max (5m by default). Any other 4xx means the
+// receiver refused the message for good, whatever its Retry-After says.
 // Either way the event then becomes a DeadLetter: recorded by DeadLetters
 // (by default in memory, logging only ids; implement the interface to keep
 // them in a table), after which delivery moves on. Webhook.Redeliver sends

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,15 +73,19 @@ type WebhookOptions struct {
 	// MaxAttempts is how many requests are made for one event before it is
 	// dead-lettered; zero means DefaultMaxAttempts.
 	MaxAttempts int
-	// Backoff spaces the attempts; the zero value means its defaults.
+	// Backoff spaces the attempts; the zero value means its defaults. A
+	// retryable answer with a Retry-After header waits at least as long as
+	// it asks, but never longer than Backoff.Max.
 	Backoff Backoff
 	// DeadLetters records what is given up on; nil means a
 	// MemoryDeadLetters logging to Logger.
 	DeadLetters DeadLetters
-	// Now is the clock for signature timestamps; nil means time.Now.
+	// Now is the clock for signature timestamps and for Retry-After dates;
+	// nil means time.Now.
 	Now func() time.Time
-	// Logger receives a line per failed attempt (ids, status and error
-	// kinds only); nil means slog.Default.
+	// Logger receives a line per failed attempt (ids, status, error kinds
+	// and the delay asked for by Retry-After, if any); nil means
+	// slog.Default.
 	Logger *slog.Logger
 }
 
@@ -91,8 +97,11 @@ type WebhookOptions struct {
 // Deliver POSTs the event's Bundle (Content-Type application/fhir+json) with
 // a fresh signature per attempt (see Sign) and returns nil once the receiver
 // answers 2xx. A network error, a timeout, 408, 409, 425, 429 or 5xx is
-// retried after a Backoff delay; after MaxAttempts, or at once on any other 4xx (the
-// receiver refused the message for good), the event is recorded as a
+// retried after a Backoff delay, or after the longer delay the answer asks
+// for in a Retry-After header (seconds or an HTTP date), capped at
+// Backoff.Max; after MaxAttempts, or at once on any other 4xx (the
+// receiver refused the message for good, whatever its Retry-After says),
+// the event is recorded as a
 // DeadLetter and Deliver returns nil so delivery moves on. Deliver returns an
 // error only when the event must be offered again: the context ended (a
 // shutdown), the store could not be read, or the dead letter could not be
@@ -164,20 +173,15 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 }
 
 // MaxDeliveryTime bounds how long Deliver spends sending one event:
-// MaxAttempts attempts of Timeout each and the longest waits between them
-// (reading the store and building the message come on top, and are quick).
-//
-// When several instances of an application share a store, set the
-// dispatcher's lease TTL above it: the dispatcher renews a subscriber's
-// lease between events, so a lease shorter than one delivery could pass to
-// another instance in the middle of it, which would then send the same
-// event, and those after it, alongside this one.
+// MaxAttempts attempts of Timeout each and, between them, waits of up to
+// Backoff.Max each, which is as long as a receiver's Retry-After can make
+// them (reading the store and building the message come on top, and are
+// quick). It is how long a receiver that is down can hold its subscriber
+// back per event. A dispatcher's lease need not outlast it: the dispatcher
+// renews the lease while a delivery runs.
 func (w *Webhook) MaxDeliveryTime() time.Duration {
-	d := time.Duration(w.opts.MaxAttempts) * w.opts.Timeout
-	for n := 1; n < w.opts.MaxAttempts; n++ {
-		d += w.opts.Backoff.Delay(n, 0)
-	}
-	return d
+	n := time.Duration(w.opts.MaxAttempts)
+	return n*w.opts.Timeout + (n-1)*w.opts.Backoff.withDefaults().Max
 }
 
 // Name returns the subscriber name.
@@ -262,7 +266,10 @@ func (w *Webhook) deadLetter(ctx context.Context, e store.EventRecord, body []by
 type attemptError struct {
 	status    int
 	permanent bool
-	err       error
+	// retryAfter is the wait a retryable answer asked for in its
+	// Retry-After header; 0 when none (or not in the future).
+	retryAfter time.Duration
+	err        error
 }
 
 func (e *attemptError) Error() string {
@@ -285,14 +292,17 @@ func (w *Webhook) send(ctx context.Context, id, event string, body []byte) (int,
 		if ctx.Err() != nil {
 			return n, last.status, ctx.Err()
 		}
-		w.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "notify: delivery attempt failed",
-			slog.String("subscriber", w.opts.Name), slog.String("delivery", id), slog.Int("attempt", n),
-			slog.Int("status", last.status), slog.String("error", last.Error()))
+		attrs := []slog.Attr{slog.String("subscriber", w.opts.Name), slog.String("delivery", id),
+			slog.Int("attempt", n), slog.Int("status", last.status), slog.String("error", last.Error())}
+		if last.retryAfter > 0 {
+			attrs = append(attrs, slog.Duration("retry_after", last.retryAfter))
+		}
+		w.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "notify: delivery attempt failed", attrs...)
 		if last.permanent || n >= w.opts.MaxAttempts {
 			return n, last.status, fmt.Errorf("notify: %s: delivery %s failed after %d attempts: %w",
 				w.opts.Name, id, n, last)
 		}
-		t := time.NewTimer(w.opts.Backoff.Delay(n, rand.Float64()))
+		t := time.NewTimer(w.opts.Backoff.retryDelay(n, rand.Float64(), last.retryAfter))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -333,5 +343,24 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 	case resp.StatusCode >= 400 && resp.StatusCode < 500:
 		ae.permanent = true
 	}
+	if !ae.permanent {
+		ae.retryAfter = retryAfter(resp.Header, w.opts.Now())
+	}
 	return ae
+}
+
+// retryAfter returns the wait that h's Retry-After header asks for (RFC 9110
+// §10.2.3): delay-seconds, or an HTTP-date taken relative to now. It is 0
+// when the header is absent, unparsable, negative or a date not after now.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	// ParseUint takes digits only (no sign); too many of them is a valid,
+	// if absurd, delay: the longest a Duration holds (the caller caps it).
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		return time.Duration(min(secs, math.MaxInt64/uint64(time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }
