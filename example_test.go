@@ -85,3 +85,56 @@ func Example() {
 	// event 1: booked (proposed -> booked)
 	// event 2: cancelled (booked -> cancelled)
 }
+
+// A cancellation that also records a note: StatusChange.Edit changes the
+// comment in the same transaction, so the appointment gets one new version
+// and one event that carries both.
+func ExampleScheduler_Transition() {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC) // a Monday morning
+	s := openslot.New(memstore.New(nil), &openslot.Options{Now: func() time.Time { return now }})
+	err := s.Create(ctx, &scheduling.Schedule{
+		Meta:  scheduling.Meta{ID: "dr-weber"},
+		Actor: []scheduling.Reference{scheduling.Ref("Practitioner", "weber")},
+		Availability: scheduling.Availability{TimeZone: "Europe/Vienna",
+			Rules: []scheduling.AvailabilityRule{{RRule: "FREQ=WEEKLY;BYDAY=MO,WE",
+				StartDate: scheduling.Date{Year: 2026, Month: time.January, Day: 5},
+				Start:     scheduling.Clock(9, 0, 0), End: scheduling.Clock(12, 0, 0)}}},
+		Policy: scheduling.SlotPolicy{Duration: 20 * time.Minute},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	patient, doctor := scheduling.Ref("Patient", "p1"), scheduling.Ref("Practitioner", "weber")
+	appt, err := s.Book(ctx, openslot.BookRequest{Appointment: scheduling.Appointment{
+		Start: time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 4, 9, 20, 0, 0, time.UTC),
+		Participant: []scheduling.Participant{{Actor: &patient}, {Actor: &doctor}},
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	cancelled, err := s.Transition(ctx, appt.ID, openslot.StatusChange{
+		Action:    scheduling.ActionCancel,
+		Reason:    &scheduling.CodeableConcept{Text: "patient called"},
+		IfVersion: appt.Version,
+		Edit: func(a *scheduling.Appointment) {
+			a.Comment = "wants a call back next week"
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s, version %d: %s\n", cancelled.Status, cancelled.Version, cancelled.Comment)
+	events, _ := s.Events(ctx, 0, 10)
+	for _, e := range events {
+		fmt.Printf("event %d: %s, version %d: %q\n", e.Cursor, e.Type, e.Appointment.Version, e.Appointment.Comment)
+	}
+	// Output:
+	// cancelled, version 2: wants a call back next week
+	// event 1: booked, version 1: ""
+	// event 2: cancelled, version 2: "wants a call back next week"
+}

@@ -44,6 +44,11 @@ type BookRequest struct {
 	// appointment's ServiceType; the first ServiceType is the service every
 	// later check of the appointment uses.
 	Service *scheduling.CodeableConcept
+	// Edit, when set, changes fields of the held or booked appointment in
+	// the same transaction (see StatusChange.Edit): with AppointmentID, the
+	// fields of a stored appointment change with its hold or booking in one
+	// write.
+	Edit func(a *scheduling.Appointment)
 }
 
 // RescheduleRequest asks to move a booked appointment.
@@ -57,6 +62,9 @@ type RescheduleRequest struct {
 	// saw (FHIR If-Match); a different stored version fails with
 	// ErrConflict.
 	IfVersion int64
+	// Edit, when set, changes fields of the appointment in the same
+	// transaction as the move (see StatusChange.Edit).
+	Edit func(a *scheduling.Appointment)
 }
 
 // Hold places a hold: a pending appointment that occupies its time on every
@@ -148,7 +156,7 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 		if action == scheduling.ActionHold {
 			c.HeldUntil = now.Add(s.holdTTL)
 		}
-		next, err := s.occupy(ctx, tx, &a, ids, start, end, c)
+		next, err := s.occupy(ctx, tx, &a, ids, start, end, c, req.Edit)
 		if err != nil {
 			return s.retriedRequest(ctx, tx, op, req.IdempotencyKey, &out, err)
 		}
@@ -266,10 +274,10 @@ func idempotent(ctx context.Context, tx store.ReadTx, op, key string) (*scheduli
 // and horizon, which a live hold met when it was placed; a lapsed hold
 // fails with scheduling.ErrHoldExpired.
 func (s *Scheduler) Confirm(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.confirm(ctx, id, 0)
+	return s.confirm(ctx, id, 0, nil)
 }
 
-func (s *Scheduler) confirm(ctx context.Context, id string, ifVersion int64) (*scheduling.Appointment, error) {
+func (s *Scheduler) confirm(ctx context.Context, id string, ifVersion int64, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
 	var out *scheduling.Appointment
 	err := s.update(ctx, "confirm", func(tx store.Tx) error {
 		a, err := store.Get[scheduling.Appointment](ctx, tx, id)
@@ -283,7 +291,7 @@ func (s *Scheduler) confirm(ctx context.Context, id string, ifVersion int64) (*s
 		if err != nil {
 			return err
 		}
-		out, err = s.occupy(ctx, tx, a, ids, a.Start, a.End, scheduling.Change{Action: scheduling.ActionConfirm, At: s.now()})
+		out, err = s.occupy(ctx, tx, a, ids, a.Start, a.End, scheduling.Change{Action: scheduling.ActionConfirm, At: s.now()}, edit)
 		return err
 	})
 	return s.done(ctx, "confirm", id, out, err)
@@ -319,7 +327,8 @@ func (s *Scheduler) Reschedule(ctx context.Context, id string, req RescheduleReq
 			return err
 		}
 		oldStart, oldEnd := a.Start, a.End
-		next, err := s.occupy(ctx, tx, a, ids, req.Start, req.End, scheduling.Change{Action: scheduling.ActionReschedule, At: now})
+		next, err := s.occupy(ctx, tx, a, ids, req.Start, req.End,
+			scheduling.Change{Action: scheduling.ActionReschedule, At: now}, req.Edit)
 		if err != nil {
 			return s.retriedRequest(ctx, tx, "reschedule", req.IdempotencyKey, &out, err)
 		}
@@ -366,10 +375,11 @@ func maxCapacity(sc *scheduling.Schedule, comp *availability.Schedule) int {
 // occupy time (hold, book, confirm, a confirming response, reschedule): it
 // locks the schedules, checks each of them with the busy time read after
 // the lock (a's own entries excluded), expires lapsed holds in the way,
-// applies the change and writes the appointment, its slots, its busy
-// entries and the event. a is stored when its Version is not zero.
+// applies the change (and edit, see StatusChange.Edit) and writes the
+// appointment, its slots, its busy entries and the event. a is stored when
+// its Version is not zero.
 func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appointment, ids []string,
-	start, end time.Time, c scheduling.Change) (*scheduling.Appointment, error) {
+	start, end time.Time, c scheduling.Change, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
 	if !scheduling.Allowed(a.Status, c.Action) || a.HoldExpired(c.At) {
 		// Refused by the state machine (or a lapsed hold): say so before
 		// looking at the schedules.
@@ -461,6 +471,9 @@ func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appoi
 	tr, err := scheduling.Apply(*a, c)
 	if err != nil {
 		return nil, fmt.Errorf("appointment %s: %w", a.ID, err)
+	}
+	if err := applyEdit(edit, &tr); err != nil {
+		return nil, err
 	}
 	// Lapsed holds in the way end first, so that no store ever holds two
 	// overlapping entries for one capacity unit.

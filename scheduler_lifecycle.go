@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/openslot/openslot/scheduling"
@@ -15,7 +18,7 @@ import (
 // its busy time is released, and a waitlisted appointment that fits the
 // freed time is offered it.
 func (s *Scheduler) Cancel(ctx context.Context, id string, reason *scheduling.CodeableConcept) (*scheduling.Appointment, error) {
-	return s.act(ctx, "cancel", id, 0, scheduling.Change{Action: scheduling.ActionCancel, Reason: reason})
+	return s.act(ctx, "cancel", id, StatusChange{Action: scheduling.ActionCancel, Reason: reason})
 }
 
 // ReleaseHold gives up a hold before it lapses (HL7 Austria Slot $hold
@@ -23,36 +26,36 @@ func (s *Scheduler) Cancel(ctx context.Context, id string, reason *scheduling.Co
 // freed. An appointment that is not a hold fails with
 // scheduling.ErrInvalidTransition.
 func (s *Scheduler) ReleaseHold(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "release-hold", id, 0, scheduling.Change{Action: scheduling.ActionCancel})
+	return s.act(ctx, "release-hold", id, StatusChange{Action: scheduling.ActionCancel})
 }
 
 // CheckIn records that the patient checked in: booked or arrived ->
 // checked-in.
 func (s *Scheduler) CheckIn(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "check-in", id, 0, scheduling.Change{Action: scheduling.ActionCheckIn})
+	return s.act(ctx, "check-in", id, StatusChange{Action: scheduling.ActionCheckIn})
 }
 
 // Arrive records that the patient arrived: booked -> arrived.
 func (s *Scheduler) Arrive(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "arrive", id, 0, scheduling.Change{Action: scheduling.ActionArrive})
+	return s.act(ctx, "arrive", id, StatusChange{Action: scheduling.ActionArrive})
 }
 
 // NoShow records that the patient did not come: booked -> noshow. The time
 // stays busy.
 func (s *Scheduler) NoShow(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "no-show", id, 0, scheduling.Change{Action: scheduling.ActionNoShow})
+	return s.act(ctx, "no-show", id, StatusChange{Action: scheduling.ActionNoShow})
 }
 
 // Fulfil records that the appointment took place: booked, arrived or
 // checked-in -> fulfilled.
 func (s *Scheduler) Fulfil(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "fulfil", id, 0, scheduling.Change{Action: scheduling.ActionFulfil})
+	return s.act(ctx, "fulfil", id, StatusChange{Action: scheduling.ActionFulfil})
 }
 
 // EnterInError marks an appointment as entered in error, from any other
 // status; the time it occupied is freed.
 func (s *Scheduler) EnterInError(ctx context.Context, id string) (*scheduling.Appointment, error) {
-	return s.act(ctx, "enter-in-error", id, 0, scheduling.Change{Action: scheduling.ActionEnterInError})
+	return s.act(ctx, "enter-in-error", id, StatusChange{Action: scheduling.ActionEnterInError})
 }
 
 // StatusChange asks Transition for a change of a stored appointment's
@@ -68,20 +71,39 @@ type StatusChange struct {
 	// saw (FHIR If-Match); a different stored version fails with
 	// ErrConflict, checked in the same transaction as the change.
 	IfVersion int64
+	// Edit, when set, changes other fields of the appointment in the same
+	// transaction as the status change: one write, one new version, one
+	// event. It is called with the appointment as the change left it, right
+	// before it is written, and may change what Scheduler.Update may change
+	// (description, comment, reasons, codes, participants other than the
+	// patient, ...). The stored appointment, the result and the event carry
+	// the edit.
+	//
+	// An edit of the id, meta, status, start, end, slots or heldUntil fails
+	// the change with an error wrapping scheduling.ErrInvalid; an edit of the
+	// patient, or one that leaves the appointment invalid, with the error of
+	// scheduling.CheckUpdate (scheduling.ErrPatientImmutable,
+	// scheduling.ErrInvalid). Nothing is written then.
+	//
+	// Edit may be called more than once, as a transaction that loses a race
+	// runs again, and must change nothing but the appointment it is given.
+	// BookRequest and RescheduleRequest take the same Edit; it is not called
+	// when an idempotency key returns an earlier result.
+	Edit func(a *scheduling.Appointment)
 }
 
 // Transition applies a status change, like Confirm, Cancel, CheckIn,
 // Arrive, NoShow, Fulfil and EnterInError do, and in addition honours
-// StatusChange.IfVersion. Other actions (hold, book, reschedule, respond,
-// waitlist) have their own methods and fail here with
+// StatusChange.IfVersion and StatusChange.Edit. Other actions (hold, book,
+// reschedule, respond, waitlist) have their own methods and fail here with
 // scheduling.ErrInvalid.
 func (s *Scheduler) Transition(ctx context.Context, id string, c StatusChange) (*scheduling.Appointment, error) {
 	switch c.Action {
 	case scheduling.ActionConfirm:
-		return s.confirm(ctx, id, c.IfVersion)
+		return s.confirm(ctx, id, c.IfVersion, c.Edit)
 	case scheduling.ActionCancel, scheduling.ActionCheckIn, scheduling.ActionArrive, scheduling.ActionNoShow,
 		scheduling.ActionFulfil, scheduling.ActionEnterInError:
-		return s.act(ctx, string(c.Action), id, c.IfVersion, scheduling.Change{Action: c.Action, Reason: c.Reason})
+		return s.act(ctx, string(c.Action), id, c)
 	}
 	return nil, fmt.Errorf("%w: transition of appointment %s: action %q has its own method", scheduling.ErrInvalid, id, c.Action)
 }
@@ -96,15 +118,15 @@ func checkVersion(a *scheduling.Appointment, want int64) error {
 }
 
 // act applies a change that makes an appointment occupy no new time.
-func (s *Scheduler) act(ctx context.Context, op, id string, ifVersion int64, c scheduling.Change) (*scheduling.Appointment, error) {
+func (s *Scheduler) act(ctx context.Context, op, id string, sc StatusChange) (*scheduling.Appointment, error) {
 	var out *scheduling.Appointment
 	err := s.update(ctx, op, func(tx store.Tx) error {
-		c.At = s.now()
+		c := scheduling.Change{Action: sc.Action, Reason: sc.Reason, At: s.now()}
 		a, err := store.Get[scheduling.Appointment](ctx, tx, id)
 		if err != nil {
 			return fmt.Errorf("appointment %s: %w", id, err)
 		}
-		if err := checkVersion(a, ifVersion); err != nil {
+		if err := checkVersion(a, sc.IfVersion); err != nil {
 			return err
 		}
 		if op == "release-hold" && (a.Status != scheduling.AppointmentPending || a.HeldUntil.IsZero()) {
@@ -115,10 +137,58 @@ func (s *Scheduler) act(ctx context.Context, op, id string, ifVersion int64, c s
 		if err != nil {
 			return fmt.Errorf("appointment %s: %w", id, err)
 		}
+		if err := applyEdit(sc.Edit, &tr); err != nil {
+			return err
+		}
 		out, err = s.apply(ctx, tx, a, tr, true)
 		return err
 	})
 	return s.done(ctx, op, id, out, err)
+}
+
+// applyEdit runs edit, when set, on the appointment of tr (the state a
+// change leaves, not yet written) and makes tr's event carry the result. It
+// refuses an edit of a field of the life cycle or of the patient, and an
+// invalid result (see StatusChange.Edit); tr is left unusable then.
+func applyEdit(edit func(*scheduling.Appointment), tr *scheduling.Transition) error {
+	if edit == nil {
+		return nil
+	}
+	a := &tr.Appointment
+	before := a.Clone()
+	edit(a)
+	var changed []string
+	switch {
+	case a.ID != before.ID:
+		changed = append(changed, "id")
+	case a.Version != before.Version || !a.LastUpdated.Equal(before.LastUpdated):
+		changed = append(changed, "meta")
+	}
+	if a.Status != before.Status {
+		changed = append(changed, "status")
+	}
+	if !a.Start.Equal(before.Start) {
+		changed = append(changed, "start")
+	}
+	if !a.End.Equal(before.End) {
+		changed = append(changed, "end")
+	}
+	if !a.HeldUntil.Equal(before.HeldUntil) {
+		changed = append(changed, "heldUntil")
+	}
+	if !slices.EqualFunc(a.Slot, before.Slot, func(x, y scheduling.Reference) bool { return reflect.DeepEqual(x, y) }) {
+		changed = append(changed, "slot")
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("%w: appointment %s: edit: %s cannot be changed by an edit", scheduling.ErrInvalid,
+			before.ID, strings.Join(changed, ", "))
+	}
+	// CheckUpdate also validates the edited appointment.
+	if err := scheduling.CheckUpdate(before, *a); err != nil {
+		return fmt.Errorf("appointment %s: edit: %w", before.ID, err)
+	}
+	tr.Event.Appointment = a.Clone()
+	return nil
 }
 
 // apply writes a transition that occupies no new time: the appointment,
@@ -191,7 +261,7 @@ func (s *Scheduler) Respond(ctx context.Context, resp scheduling.AppointmentResp
 			if err != nil {
 				return err
 			}
-			out, err = s.occupy(ctx, tx, a, ids, a.Start, a.End, c)
+			out, err = s.occupy(ctx, tx, a, ids, a.Start, a.End, c, nil)
 		} else {
 			out, err = s.apply(ctx, tx, a, tr, true)
 		}

@@ -157,7 +157,9 @@
 // Appointment books it, of a pending one holds it; PUT with a new status
 // cancels, confirms, checks in, records arrival, no-show or fulfilment; PUT
 // of a booked Appointment with a new start and end reschedules it in one
-// transaction. An Idempotency-Key header makes a hold or booking (POST of
+// transaction. Changes of other fields in the same PUT are written in the
+// transaction of the change: a PUT makes one new version and one event, or
+// changes nothing. An Idempotency-Key header makes a hold or booking (POST of
 // an Appointment, $hold, Slot/$hold, $book) safe to retry: a retry returns
 // what the first attempt made and changes nothing. Keys are per caller (the
 // Grant's Subject and Patient; without an Authorizer all callers are one):

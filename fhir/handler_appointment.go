@@ -116,12 +116,16 @@ func (h *handler) createAppointment(ctx context.Context, a *scheduling.Appointme
 		msg: fmt.Sprintf("an Appointment is created as proposed, pending, booked or waitlist; %s is reached by updating a stored one", a.Status)}
 }
 
-// updateAppointment applies a PUT of a stored Appointment: a new status
-// goes through the Scheduler's transition for it (cancel, confirm, book,
-// hold, check-in, arrive, no-show, fulfil, entered-in-error); a booked
-// appointment with a new time or slot is rescheduled; changes of other
-// fields are then applied with Scheduler.Update. Field changes are checked
-// before anything is written.
+// updateAppointment applies a PUT of a stored Appointment in one Scheduler
+// transaction: a new status goes through the Scheduler's transition for it
+// (cancel, confirm, book, hold, check-in, arrive, no-show, fulfil,
+// entered-in-error), and a booked appointment with a new time or slot is
+// rescheduled, with the changes of other fields made in the same
+// transaction (the request's Edit); a PUT that changes only other fields is
+// a Scheduler.Update. Either way the PUT makes one new version and one
+// event, or changes nothing. Field changes are checked before anything is
+// written, and again by the Scheduler in the transaction. expect is the
+// If-Match version (0 when absent).
 func (h *handler) updateAppointment(ctx context.Context, old, upd *scheduling.Appointment, expect int64) (*scheduling.Appointment, error) {
 	st, err := h.resolveSlots(ctx, upd, old.Slot)
 	if err != nil {
@@ -132,11 +136,20 @@ func (h *handler) updateAppointment(ctx context.Context, old, upd *scheduling.Ap
 	if err := scheduling.CheckUpdate(*old, fields); err != nil {
 		return nil, fmt.Errorf("appointment %s: %w", old.ID, err)
 	}
-	var res *scheduling.Appointment
+	// edit gives the appointment as the change leaves it the other fields of
+	// the PUT. It leaves alone one that already says what the PUT says.
+	edit := func(a *scheduling.Appointment) {
+		e := withLifecycle(&fields, a, old)
+		if sameFields(e, *a) {
+			return
+		}
+		e.Meta = a.Meta
+		*a = e
+	}
 	id := old.ID
 	switch {
 	case upd.Status == old.Status && old.Status == scheduling.AppointmentBooked && moved:
-		res, err = h.s.Reschedule(ctx, id, openslot.RescheduleRequest{Start: upd.Start, End: upd.End, IfVersion: expect})
+		return h.s.Reschedule(ctx, id, openslot.RescheduleRequest{Start: upd.Start, End: upd.End, IfVersion: expect, Edit: edit})
 	case upd.Status == old.Status:
 		u := upd.Clone()
 		u.Version = expect
@@ -144,30 +157,20 @@ func (h *handler) updateAppointment(ctx context.Context, old, upd *scheduling.Ap
 			return nil, err
 		}
 		return &u, nil
-	default:
-		res, err = h.transition(ctx, old, upd, st, expect)
 	}
-	if err != nil {
-		return nil, err
-	}
-	rest := withLifecycle(&fields, res, old)
-	if sameFields(rest, *res) {
-		return res, nil
-	}
-	rest.Meta = res.Meta
-	if err := h.s.Update(ctx, &rest); err != nil {
-		return nil, err
-	}
-	return &rest, nil
+	return h.transition(ctx, old, upd, st, expect, edit)
 }
 
-// transition applies the status change of a PUT. The If-Match version
-// (expect, 0 when absent) is checked in the same transaction as the change
-// for every status the Scheduler's Transition covers.
-func (h *handler) transition(ctx context.Context, old, upd *scheduling.Appointment, st slotTime, expect int64) (*scheduling.Appointment, error) {
+// transition applies the status change of a PUT, with edit making the
+// PUT's changes of other fields in the same transaction. The If-Match
+// version (expect, 0 when absent) is checked in the same transaction as the
+// change for every status the Scheduler's Transition covers.
+func (h *handler) transition(ctx context.Context, old, upd *scheduling.Appointment, st slotTime, expect int64,
+	edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
 	id := old.ID
 	change := func(a scheduling.Action) (*scheduling.Appointment, error) {
-		return h.s.Transition(ctx, id, openslot.StatusChange{Action: a, Reason: upd.CancelationReason, IfVersion: expect})
+		return h.s.Transition(ctx, id, openslot.StatusChange{Action: a, Reason: upd.CancelationReason, IfVersion: expect,
+			Edit: edit})
 	}
 	switch upd.Status {
 	case scheduling.AppointmentCancelled:
@@ -187,10 +190,10 @@ func (h *handler) transition(ctx context.Context, old, upd *scheduling.Appointme
 			return change(scheduling.ActionConfirm)
 		}
 		return h.s.Book(ctx, openslot.BookRequest{AppointmentID: id, Schedules: st.schedules, Service: st.service,
-			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}})
+			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, Edit: edit})
 	case scheduling.AppointmentPending:
 		return h.s.Hold(ctx, openslot.BookRequest{AppointmentID: id, Schedules: st.schedules, Service: st.service,
-			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}})
+			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, Edit: edit})
 	}
 	return nil, fmt.Errorf("%w: appointment %s: status %s cannot be set by an update from %s", scheduling.ErrInvalidTransition,
 		id, upd.Status, old.Status)
