@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -151,10 +152,16 @@ func (c *cursor) lastDay() int64 {
 	return last
 }
 
+// fromDayStart, as load's busyFrom, reads busy time from the start of the
+// first day loaded.
+const fromDayStart = math.MinInt64
+
 // load prepares grid starts of days [a, b): windows of days [a-1, lastWin],
-// the open time left after cuts, and busy time for slots that start in the
-// chunk and end by busyEnd (both widened by the buffers).
-func (c *cursor) load(a, b, lastWin, busyEnd int64) error {
+// the open time left after cuts, and busy time for slots that start at or
+// after busyFrom (fromDayStart: the start of day a) and end by busyEnd,
+// both widened by the buffers. A search passes fromDayStart; a check passes
+// its own start, so that it reads only the busy time that can touch it.
+func (c *cursor) load(a, b, lastWin, busyFrom, busyEnd int64) error {
 	if err := c.ctx.Err(); err != nil {
 		return err
 	}
@@ -182,7 +189,10 @@ func (c *cursor) load(a, b, lastWin, busyEnd int64) error {
 	}
 	c.wins = mergeIntervals(c.wins)
 	c.open = subtract(c.open[:0], c.wins, c.cuts)
-	return c.loadBusy(busyEnd)
+	if busyFrom == fromDayStart {
+		busyFrom = c.days[1].start
+	}
+	return c.loadBusy(busyFrom, busyEnd)
 }
 
 func (c *cursor) addWindow(di *dayInfo, w wallWindow) {
@@ -223,9 +233,9 @@ func subtract(dst, wins, cuts []interval) []interval {
 
 // loadBusy asks the busy source for the time slots of the chunk (widened by
 // the buffers) may touch, and whole ISO weeks when limits need counting.
-func (c *cursor) loadBusy(busyEnd int64) error {
+func (c *cursor) loadBusy(busyFrom, busyEnd int64) error {
 	c.segs, c.segCur, c.raw = c.segs[:0], 0, c.raw[:0]
-	from, to := c.busyRange(c.days[1].start, busyEnd)
+	from, to := c.busyRange(busyFrom, busyEnd)
 	if c.needCounts {
 		c.countBase = mondayOf(c.a)
 		n := int(mondayOf(c.b-1) + 7 - c.countBase)
@@ -257,11 +267,10 @@ func (c *cursor) loadBusy(busyEnd int64) error {
 }
 
 // busyRange is the busy time a load of local days c.a to c.b-1 reads:
-// from the first day's start (dayStart) less the buffer before to busyEnd
-// plus the buffer after, widened to whole weeks when limits count
-// bookings.
-func (c *cursor) busyRange(dayStart, busyEnd int64) (from, to int64) {
-	from, to = dayStart-c.pol.bb, busyEnd+c.pol.ba
+// from busyFrom less the buffer before to busyEnd plus the buffer after,
+// widened to whole weeks when limits count bookings.
+func (c *cursor) busyRange(busyFrom, busyEnd int64) (from, to int64) {
+	from, to = busyFrom-c.pol.bb, busyEnd+c.pol.ba
 	if c.needCounts {
 		from = min(from, c.z.dayStart(mondayOf(c.a)))
 		to = max(to, c.z.dayStart(mondayOf(c.b-1)+7))

@@ -90,9 +90,9 @@ func ExampleAnyOf() {
 
 // BusyRange tells a caller that fetches busy time from a server which
 // range a Check will read, so that it can fetch it ahead, together with
-// other reads: from the start of the slot's local day less the buffer
-// before, to the slot's end plus the buffer after (whole weeks when the
-// policy limits bookings per day or week).
+// other reads: the busy time that can touch the slot, from its start less
+// the buffer before to its end plus the buffer after (whole weeks when the
+// policy limits bookings per day or week, to count them).
 func ExampleSchedule_BusyRange() {
 	s, err := availability.Compile(&scheduling.Schedule{
 		Availability: scheduling.Availability{TimeZone: "Europe/Berlin", Rules: []scheduling.AvailabilityRule{{
@@ -108,5 +108,5 @@ func ExampleSchedule_BusyRange() {
 	from, to, ok := s.BusyRange(availability.Query{}, start, start.Add(30*time.Minute))
 	fmt.Println(from.In(s.Location()).Format("Mon 15:04"), "to", to.In(s.Location()).Format("Mon 15:04"), ok)
 	// Output:
-	// Sun 23:50 to Mon 10:30 true
+	// Mon 09:50 to Mon 10:30 true
 }

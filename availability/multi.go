@@ -157,10 +157,10 @@ func (c *cursor) free(s, e int64) (bool, error) {
 	if day < minDay || lastWin >= maxDay || !c.sch.active {
 		return false, nil
 	}
-	if day < c.a || day >= c.b || lastWin > c.lastWin || e+c.pol.ba > c.busyTo {
+	if day < c.a || day >= c.b || lastWin > c.lastWin || s-c.pol.bb < c.busyFrom || e+c.pol.ba > c.busyTo {
 		const chunk = 7
 		b := min(day+chunk, maxDay)
-		if err := c.load(day, b, max(lastWin, b), max(c.z.dayStart(b)+c.pol.dur, e)); err != nil {
+		if err := c.load(day, b, max(lastWin, b), fromDayStart, max(c.z.dayStart(b)+c.pol.dur, e)); err != nil {
 			return false, err
 		}
 	}

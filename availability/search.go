@@ -139,7 +139,7 @@ func (r *Search) run(yield func(Slot) bool) error {
 	size := int64(1)
 	for a := r.first; a < r.stop; {
 		b := min(a+size, r.stop)
-		if err := c.load(a, b, b, c.z.dayStart(b)+c.pol.dur); err != nil {
+		if err := c.load(a, b, b, fromDayStart, c.z.dayStart(b)+c.pol.dur); err != nil {
 			return err
 		}
 		if !c.emit(r.from, r.to, yield) {
@@ -180,7 +180,10 @@ func (s *Schedule) Check(ctx context.Context, q Query, start, end time.Time) err
 // BusyRange returns the busy time that Check(ctx, q, start, end) asks
 // q.Busy for: a caller that fetches busy time from a server can fetch this
 // range ahead, with other reads (see store.Prefetcher). ok is false when
-// Check refuses [start, end) without reading busy time.
+// Check refuses [start, end) without reading busy time. The range is
+// [start-BufferBefore, end+BufferAfter), widened to whole local weeks when
+// the policy limits bookings per day or week: only busy time there can
+// refuse the slot.
 func (s *Schedule) BusyRange(q Query, start, end time.Time) (from, to time.Time, ok bool) {
 	if !end.After(start) || !s.active {
 		return time.Time{}, time.Time{}, false
@@ -193,7 +196,7 @@ func (s *Schedule) BusyRange(q Query, start, end time.Time) (from, to time.Time,
 		return time.Time{}, time.Time{}, false
 	}
 	c.a, c.b = day, day+1
-	f, t := c.busyRange(c.z.dayInfo(day, &c.hint).start, eu)
+	f, t := c.busyRange(su, eu)
 	return time.Unix(f, 0), time.Unix(t, 0), true
 }
 
@@ -224,7 +227,7 @@ func (c *cursor) check(start, end time.Time, grid bool) error {
 	if lastWin >= maxDay {
 		return fmt.Errorf("%w: %s: outside the supported years 1900-2099", ErrOutsideAvailability, at)
 	}
-	if err := c.load(day, day+1, lastWin, eu); err != nil {
+	if err := c.load(day, day+1, lastWin, su, eu); err != nil {
 		return err
 	}
 	di := &c.days[1]
