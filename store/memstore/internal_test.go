@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -12,15 +11,37 @@ import (
 	"github.com/openslot/openslot/store"
 )
 
-// indexOf returns the ids the table's index holds under term, sorted.
-func indexOf(t *table, term string) []string {
-	return slices.Sorted(maps.Keys(t.index[term]))
+// indexOf returns the ids of the current records the table's index holds
+// under term, sorted, and fails the test when one is there twice or the
+// list's stale count is wrong.
+func indexOf(t *testing.T, tb *table, term string) []string {
+	t.Helper()
+	p := tb.index[term]
+	if p == nil {
+		return nil
+	}
+	var ids []string
+	stale := 0
+	for _, rec := range p.recs {
+		if !tb.current(rec) {
+			stale++
+			continue
+		}
+		if slices.Contains(ids, rec.id) {
+			t.Errorf("index[%s] holds %s twice", term, rec.id)
+		}
+		ids = append(ids, rec.id)
+	}
+	if stale != p.stale {
+		t.Errorf("index[%s] counts %d stale entries, holds %d", term, p.stale, stale)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
-// TestTableSetReindexesOnlyChanges replaces a record with one that drops,
-// keeps and adds terms, then deletes it, and checks the inverted index
-// after each step.
-func TestTableSetReindexesOnlyChanges(t *testing.T) {
+// TestTableSetIndex replaces a record with one that drops, keeps and adds
+// terms, then deletes it, and checks the inverted index after each step.
+func TestTableSetIndex(t *testing.T) {
 	tb := newTable()
 	rec := func(terms ...string) *record { return &record{id: "a", terms: terms} }
 	tb.set("b", &record{id: "b", terms: []string{"k=1"}})
@@ -29,7 +50,7 @@ func TestTableSetReindexesOnlyChanges(t *testing.T) {
 	for term, want := range map[string][]string{
 		"k=1": {"a", "b"}, "s=cancelled": {"a"}, "y=2": {"a"}, "s=booked": nil, "x=1": nil,
 	} {
-		if got := indexOf(tb, term); !slices.Equal(got, want) {
+		if got := indexOf(t, tb, term); !slices.Equal(got, want) {
 			t.Errorf("after replace: index[%s] = %v, want %v", term, got, want)
 		}
 	}
@@ -37,11 +58,47 @@ func TestTableSetReindexesOnlyChanges(t *testing.T) {
 		t.Error("after replace: the emptied term s=booked is still in the index")
 	}
 	tb.set("a", nil)
-	if got := indexOf(tb, "k=1"); !slices.Equal(got, []string{"b"}) {
+	if got := indexOf(t, tb, "k=1"); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("after delete: index[k=1] = %v, want [b]", got)
 	}
 	if len(tb.index) != 1 || tb.byID["a"] != nil {
 		t.Errorf("after delete: index %v, byID[a] %v; want only k=1 and no a", tb.index, tb.byID["a"])
+	}
+}
+
+// TestTableIndexCompacts rewrites records many times, as status changes
+// do, and checks that a posting list stays within twice its current
+// records plus compactAt, and still lists exactly the current ones.
+func TestTableIndexCompacts(t *testing.T) {
+	tb := newTable()
+	const ids = 50
+	status := func(round int) string { return fmt.Sprint("s=", round%3) }
+	for round := range 200 {
+		for i := range ids {
+			id := fmt.Sprint(i)
+			tb.set(id, &record{id: id, terms: []string{"all", status(round + i)}})
+		}
+		for term, p := range tb.index {
+			if live := len(p.recs) - p.stale; len(p.recs) > 2*live+compactAt+1 {
+				t.Fatalf("round %d: index[%s] holds %d entries for %d current records", round, term, len(p.recs), live)
+			}
+		}
+	}
+	if got := indexOf(t, tb, "all"); len(got) != ids {
+		t.Errorf("index[all] lists %d current records, want %d", len(got), ids)
+	}
+	n := 0
+	for s := range 3 {
+		n += len(indexOf(t, tb, fmt.Sprint("s=", s)))
+	}
+	if n != ids {
+		t.Errorf("the status terms list %d current records, want %d", n, ids)
+	}
+	for i := range ids {
+		tb.set(fmt.Sprint(i), nil)
+	}
+	if len(tb.index) != 0 {
+		t.Errorf("after deleting every record the index still has %d terms", len(tb.index))
 	}
 }
 

@@ -28,6 +28,7 @@ type record struct {
 func newRecord(r scheduling.Resource) *record {
 	terms, at := store.Indexed(r)
 	slices.Sort(terms)
+	terms = slices.Compact(terms) // a record is filed once under each term
 	at = normTime(at)
 	return &record{
 		id:      r.Metadata().ID,
@@ -52,61 +53,86 @@ func (r *record) hasTerm(term string) bool {
 }
 
 // table holds the resources of one type with an inverted index from term
-// to ids.
+// to records.
 type table struct {
 	byID  map[string]*record
-	index map[string]map[string]struct{}
+	index map[string]*posting
 }
+
+// posting is the records filed under one term: each record that has the
+// term, appended when it was stored. A record stays in the list after it is
+// replaced or deleted (it is stale: byID no longer holds it) until the list
+// compacts, so that a write only appends, and a status change costs a few
+// appends instead of updates of large sets.
+type posting struct {
+	recs  []*record
+	stale int // entries of recs that are no longer current
+}
+
+// compactAt is how many stale entries a posting list holds at least before
+// it compacts (it compacts once they are also more than half of it).
+const compactAt = 32
 
 func newTable() *table {
-	return &table{byID: make(map[string]*record), index: make(map[string]map[string]struct{})}
+	return &table{byID: make(map[string]*record), index: make(map[string]*posting)}
 }
 
-// set stores rec under id, or removes id when rec is nil. Only the terms
-// that differ between the old record and the new one touch the index (both
-// term lists are sorted), so a status change re-indexes one or two terms.
+// current reports whether rec is the stored record of its id.
+func (t *table) current(rec *record) bool { return t.byID[rec.id] == rec }
+
+// set stores rec under id, or removes id when rec is nil: the old record's
+// entries in the index become stale, and rec is appended under each of its
+// terms.
 func (t *table) set(id string, rec *record) {
-	var oldTerms, newTerms []string
-	if old := t.byID[id]; old != nil {
-		oldTerms = old.terms
-	}
+	old := t.byID[id]
 	if rec == nil {
 		delete(t.byID, id)
 	} else {
 		t.byID[id] = rec
-		newTerms = rec.terms
 	}
-	i, j := 0, 0
-	for i < len(oldTerms) || j < len(newTerms) {
-		switch {
-		case j == len(newTerms) || (i < len(oldTerms) && oldTerms[i] < newTerms[j]):
-			t.unindex(oldTerms[i], id)
-			i++
-		case i == len(oldTerms) || newTerms[j] < oldTerms[i]:
-			t.index1(newTerms[j], id)
-			j++
-		default: // the same term in both
-			i++
-			j++
+	if old != nil {
+		for _, term := range old.terms {
+			t.retire(term)
+		}
+	}
+	if rec != nil {
+		for _, term := range rec.terms {
+			p := t.index[term]
+			if p == nil {
+				p = &posting{}
+				t.index[term] = p
+			}
+			p.recs = append(p.recs, rec)
 		}
 	}
 }
 
-func (t *table) index1(term, id string) {
-	ids := t.index[term]
-	if ids == nil {
-		ids = make(map[string]struct{})
-		t.index[term] = ids
+// retire counts one more stale entry under term, dropping the list when
+// nothing current is left and compacting it when most of it is stale.
+func (t *table) retire(term string) {
+	p := t.index[term]
+	p.stale++
+	switch {
+	case p.stale == len(p.recs):
+		delete(t.index, term)
+	case p.stale > compactAt && 2*p.stale > len(p.recs):
+		live := p.recs[:0]
+		for _, rec := range p.recs {
+			if t.current(rec) {
+				live = append(live, rec)
+			}
+		}
+		clear(p.recs[len(live):]) // let the stale records go
+		p.recs, p.stale = live, 0
 	}
-	ids[id] = struct{}{}
 }
 
-func (t *table) unindex(term, id string) {
-	ids := t.index[term]
-	delete(ids, id)
-	if len(ids) == 0 {
-		delete(t.index, term)
+// size is how many current records the posting list of term holds.
+func (t *table) size(term string) int {
+	if p := t.index[term]; p != nil {
+		return len(p.recs) - p.stale
 	}
+	return 0
 }
 
 // position is a place in the (instant, id) order of a search.
@@ -181,19 +207,16 @@ func matches(rec *record, q *store.Query) bool {
 // of the inverted index, or else all of them.
 func search(t *table, ov *overlay, typ string, q *store.Query) []*record {
 	var out []*record
-	consider := func(id string) {
-		if _, shadowed := ov.record(typ, id); shadowed {
-			return
-		}
-		if rec := t.byID[id]; rec != nil && matches(rec, q) {
+	consider := func(rec *record) {
+		if _, shadowed := ov.record(typ, rec.id); !shadowed && matches(rec, q) {
 			out = append(out, rec)
 		}
 	}
 	switch {
 	case len(q.IDs) > 0:
 		for i, id := range q.IDs {
-			if !slices.Contains(q.IDs[:i], id) {
-				consider(id)
+			if rec := t.byID[id]; rec != nil && !slices.Contains(q.IDs[:i], id) {
+				consider(rec)
 			}
 		}
 	case len(q.Terms) > 0:
@@ -201,7 +224,7 @@ func search(t *table, ov *overlay, typ string, q *store.Query) []*record {
 		for i, any := range q.Terms {
 			size := 0
 			for _, term := range any {
-				size += len(t.index[term])
+				size += t.size(term)
 			}
 			if size < bestSize {
 				best, bestSize = i, size
@@ -213,19 +236,26 @@ func search(t *table, ov *overlay, typ string, q *store.Query) []*record {
 			seen = make(map[string]struct{}, bestSize)
 		}
 		for _, term := range group {
-			for id := range t.index[term] {
+			p := t.index[term]
+			if p == nil {
+				continue
+			}
+			for _, rec := range p.recs {
+				if !t.current(rec) {
+					continue
+				}
 				if seen != nil {
-					if _, dup := seen[id]; dup {
+					if _, dup := seen[rec.id]; dup {
 						continue
 					}
-					seen[id] = struct{}{}
+					seen[rec.id] = struct{}{}
 				}
-				consider(id)
+				consider(rec)
 			}
 		}
 	default:
-		for id := range t.byID {
-			consider(id)
+		for _, rec := range t.byID {
+			consider(rec)
 		}
 	}
 	if ov != nil {
