@@ -31,6 +31,7 @@ type Store struct {
 	ownsPool bool // made by Open: Close closes it
 	now      func() time.Time
 	closed   atomic.Bool
+	decoded  decodeCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -166,7 +167,7 @@ func (s *Store) begin(ctx context.Context, what, begin string) (*txn, error) {
 	if err != nil {
 		return nil, mapErr(ctx, what, err)
 	}
-	t := &txn{conn: conn, now: normTime(s.now())}
+	t := &txn{conn: conn, now: normTime(s.now()), decoded: &s.decoded}
 	t.queue(what, begin)
 	return t, nil
 }

@@ -40,7 +40,7 @@ type pendingStmt struct {
 	sql  string
 	args []any
 	// refused, when set, explains a refusal by openslot_refuse, given its
-	// DETAIL.
+	// DETAIL, or a unique violation (a Create's id that exists), given "".
 	refused func(detail string) error
 }
 
@@ -59,8 +59,13 @@ func (t *txn) queueWrite(what, sql string, refused func(detail string) error, ar
 // statement's own error, anything else is wrapped with what failed.
 func (p pendingStmt) explain(err error) error {
 	var pgErr *pgconn.PgError
-	if p.refused != nil && errors.As(err, &pgErr) && pgErr.Code == codeRefused {
-		return p.refused(pgErr.Detail)
+	if p.refused != nil && errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case codeRefused:
+			return p.refused(pgErr.Detail)
+		case codeUniqueViolation:
+			return p.refused("")
+		}
 	}
 	return fmt.Errorf("%s: %w", p.what, err)
 }

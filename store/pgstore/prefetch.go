@@ -64,7 +64,8 @@ func (t *txn) lockAndPrefetch(ctx context.Context, scheduleIDs []string) error {
 	for _, p := range pending {
 		b.Queue(p.sql, p.args...)
 	}
-	b.Queue(lockSchedulesSQL, scheduleIDs)
+	lock, lockArgs := lockStatement(scheduleIDs)
+	b.Queue(lock, lockArgs...)
 	// One lookup per resource, the statement Get sends: a join over an
 	// array of keys plans worse and costs more than a few cached
 	// primary-key lookups in one batch.

@@ -34,6 +34,7 @@ type txn struct {
 	prefetch  *store.Prefetch
 	cached    map[store.Key]cachedRow
 	busyCache []prefetchedBusy
+	decoded   *decodeCache // the Store's
 }
 
 var _ store.Tx = (*txn)(nil)
@@ -145,7 +146,7 @@ func (t *txn) Get(ctx context.Context, typ, id string) (scheduling.Resource, err
 		if c.body == nil {
 			return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
 		}
-		return decodeResource(typ, id, c.version, c.updated, c.body)
+		return t.decoded.decode(typ, id, c.version, c.updated, c.body)
 	}
 	var (
 		version int64
@@ -160,7 +161,7 @@ func (t *txn) Get(ctx context.Context, typ, id string) (scheduling.Resource, err
 	if err != nil {
 		return nil, t.fail(ctx, fmt.Sprintf("get %s/%s", typ, id), err)
 	}
-	return decodeResource(typ, id, version, updated, body)
+	return t.decoded.decode(typ, id, version, updated, body)
 }
 
 // getSQL reads resource $1/$2.
@@ -181,12 +182,8 @@ func (t *txn) Create(ctx context.Context, r scheduling.Resource) error {
 	t.forget(w.typ, w.id)
 	what := fmt.Sprintf("create %s/%s", w.typ, w.id)
 	t.queueWrite(what, `
-		WITH w AS (
-			INSERT INTO resources (type, id, version, last_updated, at, hold_until, terms, body)
-			VALUES ($1, $2, 1, $3, $4, $5, $6, $7)
-			ON CONFLICT (type, id) DO NOTHING
-			RETURNING 1)
-		SELECT openslot_refuse('exists') WHERE NOT EXISTS (SELECT FROM w)`,
+		INSERT INTO resources (type, id, version, last_updated, at, hold_until, terms, body)
+		VALUES ($1, $2, 1, $3, $4, $5, $6, $7)`,
 		func(string) error { return fmt.Errorf("%s: id exists: %w", what, store.ErrConflict) },
 		w.typ, w.id, w.updatedAt, w.at, w.hold, w.terms, w.body)
 	*r.Metadata() = *w.resource.Metadata()
@@ -270,7 +267,8 @@ func (t *txn) LockSchedules(ctx context.Context, scheduleIDs ...string) error {
 	if t.prefetch != nil {
 		return t.lockAndPrefetch(ctx, scheduleIDs)
 	}
-	if _, err := t.exec(ctx, lockSchedulesSQL, scheduleIDs); err != nil {
+	sql, args := lockStatement(scheduleIDs)
+	if _, err := t.exec(ctx, sql, args...); err != nil {
 		return t.fail(ctx, fmt.Sprintf("lock schedules %v", scheduleIDs), err)
 	}
 	return nil
@@ -281,6 +279,18 @@ const lockSchedulesSQL = `
 	SELECT pg_advisory_xact_lock(k) FROM (
 		SELECT DISTINCT hashtextextended('openslot.schedule:' || current_schema() || ':' || id, 0) AS k
 		FROM unnest($1::text[]) AS id ORDER BY k) AS keys`
+
+// lockScheduleSQL takes the advisory lock of the one schedule $1 (the usual
+// case), under the key lockSchedulesSQL uses.
+const lockScheduleSQL = `SELECT pg_advisory_xact_lock(hashtextextended('openslot.schedule:' || current_schema() || ':' || $1, 0))`
+
+// lockStatement is the statement and arguments that lock the schedules ids.
+func lockStatement(ids []string) (string, []any) {
+	if len(ids) == 1 {
+		return lockScheduleSQL, []any{ids[0]}
+	}
+	return lockSchedulesSQL, []any{ids}
+}
 
 // Busy returns the busy entries of the schedules overlapping [from, to); a
 // zero bound is open.
