@@ -122,7 +122,9 @@ func (h *handler) createAppointment(ctx context.Context, a *scheduling.Appointme
 // entered-in-error), and a booked appointment with a new time or slot is
 // rescheduled, with the changes of other fields made in the same
 // transaction (the request's Edit); a PUT that changes only other fields is
-// a Scheduler.Update. Either way the PUT makes one new version and one
+// a Scheduler.Update. A new status that keeps the time (all but a hold or a
+// booking of an appointment that is not held) with a new start or end is
+// refused: the time would silently stay. Either way the PUT makes one new version and one
 // event, or changes nothing. Field changes are checked before anything is
 // written, and again by the Scheduler in the transaction. expect is the
 // If-Match version (0 when absent).
@@ -158,7 +160,20 @@ func (h *handler) updateAppointment(ctx context.Context, old, upd *scheduling.Ap
 		}
 		return &u, nil
 	}
+	if moved && !setsTime(old.Status, upd.Status) {
+		return nil, &httpError{status: http.StatusUnprocessableEntity, code: issueBusinessRule,
+			msg: fmt.Sprintf("appointment %s: a PUT that sets status %s cannot also move it (start and end stay %s to %s); "+
+				"move a booked appointment in a PUT of its own", old.ID, upd.Status,
+				old.Start.UTC().Format(time.RFC3339), old.End.UTC().Format(time.RFC3339))}
+	}
 	return h.transition(ctx, old, upd, st, expect, edit)
+}
+
+// setsTime reports whether a PUT from status from to status to takes its
+// start and end from the request: a hold, or a booking of an appointment
+// that is not a hold (confirming a hold keeps the hold's time).
+func setsTime(from, to scheduling.AppointmentStatus) bool {
+	return to == scheduling.AppointmentPending || (to == scheduling.AppointmentBooked && from != scheduling.AppointmentPending)
 }
 
 // transition applies the status change of a PUT, with edit making the

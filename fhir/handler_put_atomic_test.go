@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/openslot/openslot/scheduling"
@@ -136,4 +137,12 @@ func TestPutOfStatusAndPatientChangesNothing(t *testing.T) {
 	cancel := edited(t, cur, map[string]any{"status": "cancelled", "comment": "called"})
 	f.do("PUT", "/Appointment/"+id, cancel, `If-Match: W/"`+strconv.Itoa(v+1)+`"`).want(t, http.StatusPreconditionFailed)
 	unchanged("stale If-Match")
+
+	moved := edited(t, cur, map[string]any{"status": "cancelled", "start": "2026-03-03T11:00:00Z", "end": "2026-03-03T11:30:00Z"})
+	r = f.do("PUT", "/Appointment/"+id, moved, "If-Match: "+cur.header.Get("ETag")).want(t, http.StatusUnprocessableEntity)
+	if r.str("issue.0.code") != issueBusinessRule || !strings.Contains(r.str("issue.0.diagnostics"), "cannot also move it") {
+		t.Errorf("a cancel that moves the time: issue %q %q, want %s saying it cannot also move it:\n%s",
+			r.str("issue.0.code"), r.str("issue.0.diagnostics"), issueBusinessRule, r.body)
+	}
+	unchanged("status change with a new time")
 }
