@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/openslot/openslot/store"
 	"github.com/openslot/openslot/store/pgstore"
@@ -116,10 +117,17 @@ func TestOverlapRefusedWithoutLock(t *testing.T) {
 // Two transactions that add overlapping entries at once, neither locking
 // the schedule: the second waits for the first and is refused when the
 // first commits (ON CONFLICT DO NOTHING waits on the uncommitted row). The
-// first reads its busy time after AddBusy, which sends the deferred INSERT.
+// first reads its busy time after AddBusy, which sends the deferred INSERT;
+// the test lets it commit only once pg_stat_activity shows the second
+// waiting for a lock, so the wait is observed, not assumed after a pause.
 func TestOverlapConcurrentWithoutLock(t *testing.T) {
 	t.Parallel()
-	s := pgstore.New(pgtest.Pool(t), nil)
+	schema := pgtest.Schema(t)
+	app := "openslot-overlap-" + schema // names this test's connections
+	pool := pgtest.New(t, pgtest.Options{Schema: schema, MaxConns: 3, Configure: func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.RuntimeParams["application_name"] = app
+	}})
+	s := pgstore.New(pool, nil)
 	ctx := context.Background()
 	added := make(chan struct{})
 	release := make(chan struct{})
@@ -146,10 +154,26 @@ func TestOverlapConcurrentWithoutLock(t *testing.T) {
 	go func() {
 		second <- s.Update(ctx, func(tx store.Tx) error { return tx.AddBusy(ctx, slot("b", "s1", 10, 40, true)) })
 	}()
-	select {
-	case err := <-second:
-		t.Fatalf("the second transaction finished (%v) while the first still held its uncommitted entry", err)
-	case <-time.After(200 * time.Millisecond):
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = $1 AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO busy%'`, app).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting == 1 {
+			break
+		}
+		select {
+		case err := <-second:
+			t.Fatalf("the second transaction finished (%v) while the first still held its uncommitted entry", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second transaction's INSERT never waited for the first's uncommitted entry")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	free()
 	if err := <-first; err != nil {
