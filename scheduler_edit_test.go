@@ -27,32 +27,33 @@ func editCases() []editCase {
 	held := func(f *fixture) string {
 		return f.hold(openslot.BookRequest{Appointment: appt("p1", at(1, 9, 0), at(1, 9, 30), "Practitioner/a")}).ID
 	}
+	// transition runs Transition with c and the case's edit.
+	transition := func(c openslot.StatusChange) func(*fixture, string, func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
+		return func(f *fixture, id string, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
+			change := c
+			change.Edit = edit
+			return f.s.Transition(f.ctx, id, change)
+		}
+	}
 	return []editCase{
 		{
-			name:  "cancel",
-			setup: booked,
-			run: func(f *fixture, id string, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
-				return f.s.Transition(f.ctx, id, openslot.StatusChange{Action: scheduling.ActionCancel,
-					Reason: &scheduling.CodeableConcept{Text: "patient ill"}, Edit: edit})
-			},
+			name:   "cancel",
+			setup:  booked,
+			run:    transition(openslot.StatusChange{Action: scheduling.ActionCancel, Reason: &scheduling.CodeableConcept{Text: "patient ill"}}),
 			status: scheduling.AppointmentCancelled,
 			event:  scheduling.EventCancelled,
 		},
 		{
-			name:  "check in",
-			setup: booked,
-			run: func(f *fixture, id string, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
-				return f.s.Transition(f.ctx, id, openslot.StatusChange{Action: scheduling.ActionCheckIn, Edit: edit})
-			},
+			name:   "check in",
+			setup:  booked,
+			run:    transition(openslot.StatusChange{Action: scheduling.ActionCheckIn}),
 			status: scheduling.AppointmentCheckedIn,
 			event:  scheduling.EventCheckedIn,
 		},
 		{
-			name:  "confirm",
-			setup: held,
-			run: func(f *fixture, id string, edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
-				return f.s.Transition(f.ctx, id, openslot.StatusChange{Action: scheduling.ActionConfirm, Edit: edit})
-			},
+			name:   "confirm",
+			setup:  held,
+			run:    transition(openslot.StatusChange{Action: scheduling.ActionConfirm}),
 			status: scheduling.AppointmentBooked,
 			event:  scheduling.EventConfirmed,
 		},
