@@ -71,10 +71,15 @@
 // then the appointment, slot, busy entry, events and COMMIT (4 without
 // prefetching). A transaction that runs no statement costs none.
 //
+// A Store keeps the decoded form of each Schedule it read (up to 1024):
+// a schedule whose stored JSON is byte for byte the one kept is copied
+// rather than decoded again, which saves a booking its largest client cost.
+//
 // A deferred write that must not happen (an id that exists, a stale
 // version, a refused busy entry, a taken idempotency key) fails its
-// statement through the function openslot_refuse (migration 2), which
-// aborts the transaction: PostgreSQL skips the rest of the batch, COMMIT
+// statement through the function openslot_refuse (migration 2), or a
+// Create's INSERT through the unique violation of its key, which aborts
+// the transaction: PostgreSQL skips the rest of the batch, COMMIT
 // included. So such a write returns nil, and its store.ErrConflict (or
 // store.ErrNotFound for a Put or Delete of a missing record) comes from the
 // next call of the transaction or from Update, with nothing kept, as the
