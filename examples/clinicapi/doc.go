@@ -2,8 +2,10 @@
 // openslot: a practice's patient directory, doctors' free slots at its
 // clinics, booking with an appointment type and a payment mode, check-in,
 // reading, rescheduling and cancelling appointments. Copy it as the starting
-// point of a product API; it uses only the public packages (openslot,
-// scheduling, availability, store and the two stores).
+// point of a product API; it uses the public packages (openslot,
+// scheduling, availability, store and the two stores), and for its flags and
+// HTTP serving examples/internal/serve, which the three HTTP examples share
+// (copy it along, or serve the handler your own way).
 //
 // Run it with the in-memory store, or on PostgreSQL:
 //

@@ -3,114 +3,33 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/openslot/openslot"
+	"github.com/openslot/openslot/examples/internal/serve"
 	"github.com/openslot/openslot/scheduling"
 	"github.com/openslot/openslot/store"
-	"github.com/openslot/openslot/store/memstore"
-	"github.com/openslot/openslot/store/pgstore"
 )
 
-// databaseEnv names the environment variable read when -postgres is not
-// given.
-const databaseEnv = "OPENSLOT_DATABASE_URL"
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "clinicapi:", err)
-		os.Exit(1)
-	}
+// program is the example as package serve runs it: flags, store, seed,
+// serve until interrupted.
+var program = serve.Program{
+	Name: "clinicapi",
+	Addr: "127.0.0.1:8081",
+	Setup: func(ctx context.Context, sched *openslot.Scheduler, _ string, log *slog.Logger) (http.Handler, error) {
+		if err := seedDemo(ctx, sched); err != nil {
+			return nil, fmt.Errorf("seeding the demo practice: %w", err)
+		}
+		return newServer(sched, nil, log), nil
+	},
+	Usage: printUsage,
 }
 
-// run parses the flags, opens the store, seeds the demo practice, and
-// serves until ctx ends; then it shuts the server down cleanly. When ready
-// is not nil it receives the address the server listens on.
-func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer, ready chan<- string) error {
-	fs := flag.NewFlagSet("clinicapi", flag.ContinueOnError)
-	fs.SetOutput(out)
-	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
-	dbURL := fs.String("postgres", "", "PostgreSQL URL (default $"+databaseEnv+"; empty: in memory)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if *dbURL == "" {
-		*dbURL = getenv(databaseEnv)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	st, storeName, err := openStore(ctx, *dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	sched := openslot.New(st, &openslot.Options{Logger: log})
-	if err := seedDemo(ctx, sched); err != nil {
-		return fmt.Errorf("seeding the demo practice: %w", err)
-	}
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           newServer(sched, nil, log),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       time.Minute,
-	}
-	printUsage(out, "http://"+ln.Addr().String(), storeName)
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	fmt.Fprintln(out, "clinicapi: stopped")
-	return nil
-}
-
-// openStore returns the in-memory store when url is empty, else a
-// PostgreSQL store on a pool of its own, migrated to the current schema.
-// Closing the store releases it.
-func openStore(ctx context.Context, url string) (st store.Store, name string, err error) {
-	if url == "" {
-		return memstore.New(nil), "in memory", nil
-	}
-	ps, err := pgstore.Open(ctx, url, nil)
-	if err != nil {
-		return nil, "", fmt.Errorf("postgres: %w", err)
-	}
-	return ps, "PostgreSQL", nil
-}
+func main() { program.Main() }
 
 // printUsage tells the user how to call the API.
 func printUsage(out io.Writer, base, storeName string) {

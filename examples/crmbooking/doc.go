@@ -1,7 +1,9 @@
 // Command crmbooking accepts the Book Appointment request of a CRM's health
 // API (seed 001) and books it on openslot. Copy it as the starting point of
-// an adapter between a CRM or call-centre product and openslot; it uses only
-// the public packages (openslot, scheduling, store and the two stores).
+// an adapter between a CRM or call-centre product and openslot; it uses the
+// public packages (openslot, scheduling, store and the two stores), and for
+// its flags and HTTP serving examples/internal/serve, which the three HTTP
+// examples share (copy it along, or serve the handler your own way).
 //
 // Run it with the in-memory store, or on PostgreSQL:
 //

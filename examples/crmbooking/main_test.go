@@ -11,40 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openslot/openslot/examples/internal/serve"
+	"github.com/openslot/openslot/examples/internal/servetest"
 	"github.com/openslot/openslot/scheduling"
 	"github.com/openslot/openslot/store/pgstore/pgtest"
 )
 
-// startRun runs the program as main does, with a getenv that knows only
-// env, and returns the address it serves on, a stop function and its
-// output.
+// startRun starts the program (see servetest.Start).
 func startRun(t *testing.T, args []string, env map[string]string) (addr string, stop func() error, out *bytes.Buffer) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out = new(bytes.Buffer)
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, out, ready) }()
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("run ended before serving: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("run did not start serving within 30s")
-	}
-	stopped := false
-	stop = func() error {
-		if stopped {
-			return nil
-		}
-		stopped = true
-		cancel()
-		return <-done
-	}
-	t.Cleanup(func() { _ = stop() })
-	return addr, stop, out
+	return servetest.Start(t, program, args, env)
 }
 
 // bookingDay is a weekday next week in New York, computed once per test so
@@ -92,13 +68,13 @@ func TestRunRefusesBadArguments(t *testing.T) {
 	ctx := context.Background()
 	getenv := func(string) string { return "" }
 	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-addr", "256.0.0.1:99999"}} {
-		if err := run(ctx, args, getenv, io.Discard, nil); err == nil {
+		if err := program.Run(ctx, args, getenv, io.Discard, nil); err == nil {
 			t.Errorf("run %q: no error", args)
 		}
 	}
 	// An unreachable database is reported, not waited for.
 	bad := func(string) string { return "postgres://nobody@127.0.0.1:1/none?connect_timeout=2" }
-	if err := run(ctx, nil, bad, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "postgres") {
+	if err := program.Run(ctx, nil, bad, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "postgres") {
 		t.Errorf("run with an unreachable database: %v", err)
 	}
 }
@@ -120,7 +96,7 @@ func TestRunPostgres(t *testing.T) {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx passes unknown parameters to the server
 	u.RawQuery = q.Encode()
-	env := map[string]string{databaseEnv: u.String()}
+	env := map[string]string{serve.DatabaseEnv: u.String()}
 
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
 	if status, resp := post(t, addr, day, 10); status != http.StatusCreated {

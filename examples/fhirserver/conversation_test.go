@@ -61,7 +61,7 @@ func TestConversation(t *testing.T) {
 	done := make(chan error, 1)
 	var out strings.Builder
 	go func() {
-		done <- run(serving, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &out, ready)
+		done <- program.Run(serving, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &out, ready)
 	}()
 	var addr string
 	select {

@@ -18,7 +18,7 @@ func TestRun(t *testing.T) {
 	var out strings.Builder
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &out, ready)
+		done <- program.Run(ctx, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &out, ready)
 	}()
 	var addr string
 	select {
