@@ -2,19 +2,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/openslot/openslot/examples/internal/serve"
 	"github.com/openslot/openslot/examples/internal/servetest"
 	"github.com/openslot/openslot/scheduling"
-	"github.com/openslot/openslot/store/pgstore/pgtest"
 )
 
 // startRun starts the program (see servetest.Start).
@@ -65,39 +61,14 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
-func TestRunRefusesBadArguments(t *testing.T) {
-	ctx := context.Background()
-	getenv := func(string) string { return "" }
-	for _, args := range [][]string{{"-bogus"}, {"extra"}, {"-addr", "256.0.0.1:99999"}} {
-		if err := program.Run(ctx, args, getenv, io.Discard, nil); err == nil {
-			t.Errorf("run %q: no error", args)
-		}
-	}
-	// An unreachable database is reported, not waited for.
-	bad := func(string) string { return "postgres://nobody@127.0.0.1:1/none?connect_timeout=2" }
-	if err := program.Run(ctx, nil, bad, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "postgres") {
-		t.Errorf("run with an unreachable database: %v", err)
-	}
-}
+func TestRunRefusesBadArguments(t *testing.T) { servetest.RefusesBadArguments(t, program) }
 
 // TestRunPostgres starts the program on PostgreSQL through the environment
 // variable, twice on the same database: the second start finds the demo
 // practice and the booking of the first.
 func TestRunPostgres(t *testing.T) {
 	day := bookingDay()
-	pool := pgtest.Pool(t)
-	var schema string
-	if err := pool.QueryRow(context.Background(), "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema) // pgx passes unknown parameters to the server
-	u.RawQuery = q.Encode()
-	env := map[string]string{serve.DatabaseEnv: u.String()}
+	env := servetest.PostgresEnv(t)
 
 	addr, stop, out := startRun(t, []string{"-addr", "127.0.0.1:0"}, env)
 	slots := getSlots(t, addr, day)
