@@ -1,5 +1,3 @@
-// Package servetest starts the HTTP example programs of package serve in
-// their tests.
 package servetest
 
 import (
