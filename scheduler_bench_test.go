@@ -13,6 +13,7 @@ import (
 
 	"github.com/openslot/openslot"
 	"github.com/openslot/openslot/scheduling"
+	"github.com/openslot/openslot/store"
 	"github.com/openslot/openslot/store/memstore"
 )
 
@@ -26,7 +27,10 @@ import (
 // for one of 8 slots of one practitioner and, when it wins, cancels right
 // away so the slot frees up. Baseline: a map of sorted intervals behind one
 // mutex that only checks overlap and inserts (and removes, in the
-// contended case), fed the same way.
+// contended case), fed the same way. Writes (uncontended only): the
+// memstore transaction of a booking with no Scheduler around it, the same
+// appointment, slot, busy entry and event written with no check (see
+// writeBooking), so that the run shows how much of a booking is the store.
 
 const benchPractitioners = 200
 
@@ -107,6 +111,23 @@ func BenchmarkBook(b *testing.B) {
 			}
 		})
 	})
+	b.Run("uncontended/writes", func(b *testing.B) {
+		st := memstore.New(nil)
+		p := newSlotPicker()
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			rng := rand.New(rand.NewPCG(rand.Uint64(), 1))
+			for pb.Next() {
+				id, start, end := p.pick(rng)
+				if err := st.Update(ctx, func(tx store.Tx) error { return writeBooking(ctx, tx, id, start, end) }); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 	b.Run("uncontended/baseline", func(b *testing.B) {
 		m := newIntervalMap()
 		p := newSlotPicker()
@@ -168,6 +189,31 @@ func BenchmarkBook(b *testing.B) {
 		})
 		b.ReportMetric(float64(conflicts.Load())/float64(b.N), "conflicts/op")
 	})
+}
+
+// writeBooking writes what a booking of schedule id stores, with no check
+// before: the appointment, its slot, its busy entry and its event. Its
+// benchmark is the floor under the Scheduler's rate that the store's
+// contract sets (values copied in and out, records indexed, the event in
+// the same transaction), whatever the Scheduler does around it.
+func writeBooking(ctx context.Context, tx store.Tx, id string, start, end time.Time) error {
+	a := appt("p", start, end, "Practitioner/"+id)
+	a.ID, a.Status = openslot.RandomID(), scheduling.AppointmentBooked
+	sl := &scheduling.Slot{Meta: scheduling.Meta{ID: openslot.RandomID()}, Schedule: scheduling.Ref("Schedule", id),
+		Status: scheduling.SlotBusy, Start: start, End: end}
+	a.Slot = []scheduling.Reference{scheduling.Ref("Slot", sl.ID)}
+	if err := tx.Create(ctx, &a); err != nil {
+		return err
+	}
+	if err := tx.Create(ctx, sl); err != nil {
+		return err
+	}
+	busy := store.Busy{ScheduleID: id, Start: start, End: end, Count: 1, AppointmentID: a.ID, Booking: true, Exclusive: true}
+	if err := tx.AddBusy(ctx, busy); err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, scheduling.Event{Type: scheduling.EventBooked, AppointmentID: a.ID, At: start,
+		From: scheduling.AppointmentProposed, To: scheduling.AppointmentBooked, Appointment: a.Clone()})
 }
 
 // intervalMap is the baseline: sorted intervals per key behind one mutex.

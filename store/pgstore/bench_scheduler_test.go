@@ -63,6 +63,9 @@ func benchSlot(k int64) (time.Time, time.Time) {
 //	    the round trips of one booking (BEGIN and COMMIT included).
 //	    callers=8/no-prefetch books without store.Prefetcher (4 round trips
 //	    instead of 2), to show what prefetching gains in the same run.
+//	    callers=8/store-only runs a booking's store transaction with no
+//	    Scheduler (the same lock, reads and writes; no availability check,
+//	    no state machine): what the store and the database cost alone.
 //	  - contended/callers=32: 32 callers book a capacity-1 schedule four
 //	    slots at a time, each a random one of the four lowest slots not yet
 //	    booked, so most attempts find the slot taken. It reports bookings/s,
@@ -116,21 +119,69 @@ func BenchmarkSchedulerBook(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) { body(int(callers.Add(1)-1), pb.Next) })
 	}
 
+	// storeOnly makes a booking's store transaction with no Scheduler: the
+	// same lock, prefetched reads and writes, no availability check, no
+	// state machine. It is the floor under the Scheduler's rate that the
+	// store and the database set.
+	st := pgstore.New(pool, nil)
+	storeOnly := func(schedule string, k int64) error {
+		start, end := benchSlot(k)
+		return st.Update(ctx, func(tx store.Tx) error {
+			// The busy time the Scheduler's check reads: the slot itself, as
+			// the bench schedules have no buffers.
+			tx.(store.Prefetcher).Prefetch(store.Prefetch{Resources: []store.Key{{Type: "Schedule", ID: schedule}},
+				Busy: []store.BusyRange{{ScheduleIDs: []string{schedule}, From: start, To: end}}})
+			if err := tx.LockSchedules(ctx, schedule); err != nil {
+				return err
+			}
+			if _, err := store.Get[scheduling.Schedule](ctx, tx, schedule); err != nil {
+				return err
+			}
+			if _, err := tx.Busy(ctx, []string{schedule}, start, end); err != nil {
+				return err
+			}
+			a := scheduling.Appointment{Meta: scheduling.Meta{ID: openslot.RandomID()}, Status: scheduling.AppointmentBooked,
+				Start: start, End: end, Participant: []scheduling.Participant{{Actor: &patient}}}
+			sl := &scheduling.Slot{Meta: scheduling.Meta{ID: openslot.RandomID()}, Schedule: scheduling.Ref("Schedule", schedule),
+				Status: scheduling.SlotBusy, Start: start, End: end}
+			a.Slot = []scheduling.Reference{scheduling.Ref("Slot", sl.ID)}
+			if err := tx.Create(ctx, &a); err != nil {
+				return err
+			}
+			if err := tx.Create(ctx, sl); err != nil {
+				return err
+			}
+			err := tx.AddBusy(ctx, store.Busy{ScheduleID: schedule, Start: start, End: end, Count: 1, AppointmentID: a.ID,
+				Booking: true, Exclusive: true})
+			if err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, scheduling.Event{Type: scheduling.EventBooked, AppointmentID: a.ID, At: now,
+				From: scheduling.AppointmentProposed, To: scheduling.AppointmentBooked, Appointment: a.Clone()})
+		})
+	}
+
 	var nextSlot [schedules]atomic.Int64 // per schedule, across runs
 	for _, run := range []struct {
 		name    string
 		clients int
 		s       *openslot.Scheduler
-	}{{"callers=1", 1, s}, {"callers=8", 8, s}, {"callers=8/no-prefetch", 8, s4}, {"callers=32", 32, s}} {
+	}{{"callers=1", 1, s}, {"callers=8", 8, s}, {"callers=8/no-prefetch", 8, s4}, {"callers=8/store-only", 8, nil},
+		{"callers=32", 32, s}} {
 		clients := run.clients
 		b.Run("uncontended/"+run.name, func(b *testing.B) {
-			sched = run.s
-			defer func() { sched = s }()
+			op := book
+			if run.s == nil {
+				op = storeOnly
+			} else {
+				sched = run.s
+				defer func() { sched = s }()
+			}
 			before := stmts.n.Load()
 			parallel(b, clients, func(caller int, next func() bool) {
 				id := caller % (schedules - 1)
 				for next() {
-					if err := book(fmt.Sprint("b", id), nextSlot[id].Add(1)-1); err != nil {
+					if err := op(fmt.Sprint("b", id), nextSlot[id].Add(1)-1); err != nil {
 						b.Error(err)
 						return
 					}
