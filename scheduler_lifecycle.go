@@ -257,8 +257,8 @@ func (s *Scheduler) Respond(ctx context.Context, resp scheduling.AppointmentResp
 			return fmt.Errorf("appointment %s: %w", id, err)
 		}
 		if tr.Appointment.Status == scheduling.AppointmentBooked && a.Status != scheduling.AppointmentBooked {
-			ids, err := s.schedulesOf(ctx, tx, a)
-			if err != nil {
+			var ids []string
+			if ids, err = s.schedulesOf(ctx, tx, a); err != nil {
 				return err
 			}
 			out, err = s.occupy(ctx, tx, a, ids, a.Start, a.End, c, nil)

@@ -882,3 +882,48 @@ func TestReplay(t *testing.T) {
 		t.Errorf("Replay of cancel: %v, want ErrInvalid", err)
 	}
 }
+
+// A confirming response that cannot book (the hold lapsed, or the schedule
+// stopped taking bookings) fails, and keeps neither the response nor any
+// change of the appointment.
+func TestRespondThatCannotBookWritesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before func(f *fixture)
+		want   error
+	}{
+		{"hold lapsed", func(f *fixture) { f.clk.Set(at(0, 8, 30)) }, scheduling.ErrHoldExpired},
+		{"schedule inactive", func(f *fixture) {
+			r, err := f.s.Get(f.ctx, "Schedule", "dr-a")
+			if err != nil {
+				f.t.Fatal(err)
+			}
+			sc, off := r.(*scheduling.Schedule), false
+			sc.Active = &off
+			if err := f.s.Update(f.ctx, sc); err != nil {
+				f.t.Fatal(err)
+			}
+		}, openslot.ErrUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.schedule("dr-a", "Practitioner/a", nil)
+			dr := scheduling.Ref("Practitioner", "a")
+			h := f.hold(openslot.BookRequest{Appointment: appt("p1", at(0, 9, 0), at(0, 9, 30), "Practitioner/a")})
+			tc.before(f)
+			got, err := f.s.Respond(f.ctx, scheduling.AppointmentResponse{Appointment: scheduling.Ref("Appointment", h.ID),
+				Actor: &dr, ParticipantStatus: scheduling.ParticipationAccepted})
+			if !errors.Is(err, tc.want) || got != nil {
+				t.Fatalf("respond = %v, %v; want nil and %v", got, err, tc.want)
+			}
+			if a := f.get(h.ID); a.Version != h.Version || a.Status != scheduling.AppointmentPending {
+				t.Errorf("appointment after the failed response: version %d, status %s; want %d, pending", a.Version,
+					a.Status, h.Version)
+			}
+			p, err := f.s.Search(f.ctx, store.Query{ResourceType: "AppointmentResponse"})
+			if err != nil || len(p.Resources) != 0 {
+				t.Errorf("stored responses = %d (%v), want 0", len(p.Resources), err)
+			}
+		})
+	}
+}
