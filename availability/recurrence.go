@@ -304,7 +304,7 @@ func (r *recurrence) occurs(day int64) bool {
 
 // last returns the last day the rule may yield, or posInf when unbounded.
 func (r *recurrence) last() int64 {
-	var last int64 = negInf
+	last := negInf
 	if len(r.rdates) > 0 {
 		last = r.rdates[len(r.rdates)-1]
 	}

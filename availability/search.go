@@ -45,14 +45,13 @@ type Slot struct {
 
 // Search is a running search for free slots. Use All once, then Err.
 type Search struct {
-	c          *cursor
-	from, to   int64
-	first      int64 // first local day
-	stop       int64 // day after the last local day
-	err        error
-	used       bool
-	maxChunk   int64
-	loadedSpan int64
+	c        *cursor
+	from, to int64
+	first    int64 // first local day
+	stop     int64 // day after the last local day
+	err      error
+	used     bool
+	maxChunk int64
 }
 
 // Search starts a search for the free slots of s that q asks for. Nothing

@@ -101,9 +101,8 @@ func Unmarshal[T any, PT interface {
 }
 
 var (
-	resourceIface = reflect.TypeFor[Resource]()
-	elementsType  = reflect.TypeFor[scheduling.Elements]()
-	numberType    = reflect.TypeFor[json.Number]()
+	elementsType = reflect.TypeFor[scheduling.Elements]()
+	numberType   = reflect.TypeFor[json.Number]()
 )
 
 type fieldInfo struct {

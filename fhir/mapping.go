@@ -357,11 +357,6 @@ func fromMeta(m scheduling.Meta, kept json.RawMessage) *Meta {
 	return &f
 }
 
-func mustMarshal(r Resource) []byte {
-	b, _ := Marshal(r)
-	return b
-}
-
 func mustMarshalValue(v reflect.Value) []byte {
 	e := encoder{}
 	if ok, err := e.value(v); !ok || err != nil {

@@ -149,7 +149,7 @@ func parameterInvariants(path string, ps []ParametersParameter) []OperationOutco
 			n++
 			iss = append(iss, parameterInvariants(pp+".part", p.Part)...)
 		}
-		if n > 1 || reflect.ValueOf(p.ChoiceValue).IsZero() == false && countSet(p.ChoiceValue) > 1 {
+		if n > 1 || !reflect.ValueOf(p.ChoiceValue).IsZero() && countSet(p.ChoiceValue) > 1 {
 			iss = append(iss, newIssue(IssueInvariant, pp, "inv-1: a parameter has one of value[x], resource or part, not several"))
 		}
 	}
