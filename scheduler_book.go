@@ -37,7 +37,9 @@ type BookRequest struct {
 	AppointmentID string
 	// IdempotencyKey, when set, makes the request safe to retry: a request
 	// with a key that succeeded before returns the appointment it made and
-	// changes nothing. Keys are separate per operation (Book, Hold).
+	// changes nothing. Keys are separate per operation (Book, Hold). With
+	// AppointmentID, a key that made or changed another appointment fails
+	// with ErrConflict.
 	IdempotencyKey string
 	// Service selects the schedules' service policy (duration, notice,
 	// limits, ...). When set and not already there, it is put first in the
@@ -56,7 +58,8 @@ type RescheduleRequest struct {
 	// Start and End are the new time.
 	Start, End time.Time
 	// IdempotencyKey, when set, makes the request safe to retry (see
-	// BookRequest).
+	// BookRequest); a key that rescheduled another appointment fails with
+	// ErrConflict.
 	IdempotencyKey string
 	// IfVersion, when not zero, is the version of the appointment the caller
 	// saw (FHIR If-Match); a different stored version fails with
@@ -115,7 +118,7 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 		out = nil
 		now := s.now()
 		if req.IdempotencyKey != "" {
-			a, err := idempotent(ctx, tx, op, req.IdempotencyKey)
+			a, err := replay(ctx, tx, op, req.IdempotencyKey, req.AppointmentID)
 			if a != nil || err != nil {
 				out = a
 				return err
@@ -158,7 +161,7 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 		}
 		next, err := s.occupy(ctx, tx, &a, ids, start, end, c, req.Edit)
 		if err != nil {
-			return s.retriedRequest(ctx, tx, op, req.IdempotencyKey, &out, err)
+			return s.retriedRequest(ctx, tx, op, req.IdempotencyKey, req.AppointmentID, &out, err)
 		}
 		if req.IdempotencyKey != "" {
 			if err := tx.SetIdempotent(ctx, op+":"+req.IdempotencyKey, next.ID); err != nil {
@@ -180,14 +183,18 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 // then found its own first attempt's time taken. Looked up again now, after
 // the lock, the key shows that: the request succeeded, and out is set to its
 // appointment, and errDone rolls this attempt back. Without a key, or when
-// the key is still unknown, err stands.
-func (s *Scheduler) retriedRequest(ctx context.Context, tx store.ReadTx, op, key string,
+// the key is still unknown, err stands; a key that some request for another
+// appointment than want used gives that conflict (see replay).
+func (s *Scheduler) retriedRequest(ctx context.Context, tx store.ReadTx, op, key, want string,
 	out **scheduling.Appointment, err error) error {
 	if key == "" {
 		return err
 	}
-	a, lerr := idempotent(ctx, tx, op, key)
-	if lerr != nil || a == nil {
+	a, lerr := replay(ctx, tx, op, key, want)
+	switch {
+	case errors.Is(lerr, ErrConflict):
+		return lerr
+	case lerr != nil || a == nil:
 		return err
 	}
 	*out = a
@@ -251,6 +258,19 @@ func (s *Scheduler) Replay(ctx context.Context, action scheduling.Action, key st
 	return out, err
 }
 
+// replay returns the appointment recorded under the key of op, nil when
+// the key is new. want, when set, is the appointment the request is for: a
+// key recorded for another appointment is not a retry of this request but
+// a key reused, and fails with ErrConflict.
+func replay(ctx context.Context, tx store.ReadTx, op, key, want string) (*scheduling.Appointment, error) {
+	a, err := idempotent(ctx, tx, op, key)
+	if err != nil || a == nil || want == "" || a.ID == want {
+		return a, err
+	}
+	return nil, fmt.Errorf("appointment %s: %w: the idempotency key of this %s was used for appointment %s",
+		want, ErrConflict, op, a.ID)
+}
+
 // idempotent returns the appointment recorded under the key of op, nil
 // when the key is new.
 func idempotent(ctx context.Context, tx store.ReadTx, op, key string) (*scheduling.Appointment, error) {
@@ -309,7 +329,7 @@ func (s *Scheduler) Reschedule(ctx context.Context, id string, req RescheduleReq
 		out = nil
 		now := s.now()
 		if req.IdempotencyKey != "" {
-			a, err := idempotent(ctx, tx, "reschedule", req.IdempotencyKey)
+			a, err := replay(ctx, tx, "reschedule", req.IdempotencyKey, id)
 			if a != nil || err != nil {
 				out = a
 				return err
@@ -330,7 +350,7 @@ func (s *Scheduler) Reschedule(ctx context.Context, id string, req RescheduleReq
 		next, err := s.occupy(ctx, tx, a, ids, req.Start, req.End,
 			scheduling.Change{Action: scheduling.ActionReschedule, At: now}, req.Edit)
 		if err != nil {
-			return s.retriedRequest(ctx, tx, "reschedule", req.IdempotencyKey, &out, err)
+			return s.retriedRequest(ctx, tx, "reschedule", req.IdempotencyKey, id, &out, err)
 		}
 		if err := s.offer(ctx, tx, ids, oldStart, oldEnd, now); err != nil {
 			return err

@@ -324,7 +324,7 @@ func (s *Scheduler) ExpireHolds(ctx context.Context) (int, error) {
 				return s.expireInTx(ctx, tx, h.ID, now, true)
 			})
 			if err != nil {
-				return n, err
+				return n + progress, err
 			}
 			if expired {
 				progress++

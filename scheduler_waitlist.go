@@ -125,7 +125,11 @@ func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, star
 	if start.IsZero() || end.IsZero() {
 		return nil
 	}
-	var cands []*scheduling.Appointment
+	// An entry that names its schedules (WaitlistRequest.Schedules) need not
+	// have their actors among its participants, and the names are not
+	// searchable: every waitlisted appointment is read, once.
+	var waiting, cands []*scheduling.Appointment
+	read := false
 	for _, sid := range freed {
 		sc, err := store.Get[scheduling.Schedule](ctx, tx, sid)
 		if errors.Is(err, store.ErrNotFound) {
@@ -134,27 +138,18 @@ func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, star
 		if err != nil {
 			return err
 		}
-		var actors []string
-		for _, r := range sc.Actor {
-			if typ, id := r.Split(); typ != "" {
-				actors = append(actors, store.RefTerm("actor", typ, id))
+		if !read {
+			waiting, err = store.SearchAll[scheduling.Appointment](ctx, tx, store.Query{
+				Terms: [][]string{{store.Term("status", string(scheduling.AppointmentWaitlist))}},
+				Limit: store.MaxLimit,
+			}, 0)
+			if err != nil {
+				return err
 			}
+			read = true
 		}
-		if len(actors) == 0 {
-			continue
-		}
-		found, err := store.SearchAll[scheduling.Appointment](ctx, tx, store.Query{
-			Terms: [][]string{{store.Term("status", string(scheduling.AppointmentWaitlist))}, actors},
-			Limit: store.MaxLimit,
-		}, 0)
-		if err != nil {
-			return err
-		}
-		for _, a := range found {
-			if ws := waitlistSchedules(a); len(ws) > 0 && !slices.Contains(ws, sid) {
-				continue
-			}
-			if !slices.ContainsFunc(cands, func(c *scheduling.Appointment) bool { return c.ID == a.ID }) {
+		for _, a := range waiting {
+			if waitsFor(a, sc) && !slices.ContainsFunc(cands, func(c *scheduling.Appointment) bool { return c.ID == a.ID }) {
 				cands = append(cands, a)
 			}
 		}
@@ -185,6 +180,25 @@ func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, star
 		return err
 	}
 	return nil
+}
+
+// waitsFor reports whether the waitlisted appointment a waits for time
+// freed on sc: sc is one of the schedules a names, or, when it names none,
+// an actor of sc is one of its participants.
+func waitsFor(a *scheduling.Appointment, sc *scheduling.Schedule) bool {
+	if ws := waitlistSchedules(a); len(ws) > 0 {
+		return slices.Contains(ws, sc.ID)
+	}
+	return slices.ContainsFunc(a.Participant, func(p scheduling.Participant) bool {
+		if p.Actor == nil {
+			return false
+		}
+		typ, id := p.Actor.Split()
+		return typ != "" && slices.ContainsFunc(sc.Actor, func(r scheduling.Reference) bool {
+			rt, rid := r.Split()
+			return rt == typ && rid == id
+		})
+	})
 }
 
 // freeOn reports whether every schedule would accept a for [start, end)
