@@ -177,7 +177,7 @@ func (h *handler) book(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		_, id := ref.Split()
-		booked, err = h.bookReference(ctx, id, g.Patient, key)
+		booked, err = h.bookReference(ctx, id, g.Patient, key, comment, patientRef)
 		if err != nil {
 			return err
 		}
@@ -222,8 +222,22 @@ func (h *handler) book(w http.ResponseWriter, r *http.Request) error {
 }
 
 // bookReference books the appointment an id names: a stored hold or
-// proposal, or an offer of $find.
-func (h *handler) bookReference(ctx context.Context, id, patient, key string) (*scheduling.Appointment, error) {
+// proposal, or an offer of $find. The comment and the patient of
+// patient-resource (nil when not given) sent with the reference go into the
+// booking: the comment replaces the appointment's, the patient is added
+// when it has none.
+func (h *handler) bookReference(ctx context.Context, id, patient, key, comment string,
+	patientRef *scheduling.Reference) (*scheduling.Appointment, error) {
+	with := func(a *scheduling.Appointment) {
+		if comment != "" {
+			a.Comment = comment
+		}
+		if patientRef != nil && a.PatientIndex() < 0 {
+			ref := patientRef.Clone()
+			a.Participant = append(a.Participant, scheduling.Participant{Actor: &ref,
+				Required: scheduling.ParticipantRequiredRequired, Status: scheduling.ParticipationAccepted})
+		}
+	}
 	stored, err := h.storedAppointment(ctx, id, patient)
 	if err != nil {
 		return nil, err
@@ -232,13 +246,14 @@ func (h *handler) bookReference(ctx context.Context, id, patient, key string) (*
 		if stored.Status == scheduling.AppointmentBooked {
 			return stored, nil
 		}
-		a, err := h.bookFor(ctx, openslot.BookRequest{AppointmentID: stored.ID, IdempotencyKey: key}, patient)
+		a, err := h.bookFor(ctx, openslot.BookRequest{AppointmentID: stored.ID, IdempotencyKey: key, Edit: with}, patient)
 		return a, gone(err)
 	}
 	req, err := h.offerRequest(ctx, id, patient, key)
 	if err != nil {
 		return nil, err
 	}
+	with(&req.Appointment)
 	a, err := h.bookFor(ctx, req, patient)
 	return a, gone(err)
 }
@@ -433,7 +448,11 @@ func (h *handler) holdSlot(w http.ResponseWriter, r *http.Request) error {
 	out := &Parameters{}
 	out.Add(ParametersParameter{Name: "slot", Resource: FromSlot(*sl)})
 	msg := "slot " + sl.ID + " is free again"
-	if status == scheduling.SlotBusyTentative {
+	switch {
+	case status == scheduling.SlotBusyTentative && sl.HeldUntil.IsZero():
+		// a retry whose hold has since been booked or ended
+		msg = "slot " + sl.ID + " is " + string(sl.Status) + ": the hold made with this Idempotency-Key has ended"
+	case status == scheduling.SlotBusyTentative:
 		out.Add(ParametersParameter{Name: "held-until", ChoiceValue: ChoiceValue{ValueInstant: formatInstant(sl.HeldUntil.UTC())}})
 		msg = "slot " + sl.ID + " is held until " + formatInstant(sl.HeldUntil.UTC())
 	}

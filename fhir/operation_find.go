@@ -211,7 +211,7 @@ func (h *handler) find(w http.ResponseWriter, r *http.Request) error {
 	}
 	base := h.base(r)
 	next := ""
-	if q.offset+len(page) < total {
+	if q.count > 0 && q.offset+len(page) < total {
 		next = base + "/Appointment/$find?" + q.values(q.offset+len(page)).Encode()
 	}
 	b := NewSearchset(total, next)
@@ -350,7 +350,10 @@ func (h *handler) findGroups(ctx context.Context, q *findQuery) ([][]string, map
 	case len(pracs) > 0:
 		return [][]string{ids(pracs)}, scheds, nil
 	case len(locs) > 0:
-		return [][]string{ids(inOrg(locs))}, scheds, nil
+		if locs = inOrg(locs); len(locs) == 0 {
+			return nil, scheds, nil
+		}
+		return [][]string{ids(locs)}, scheds, nil
 	}
 	all, err := h.searchSchedules(ctx, [][]string{{store.Term("active", "true")}})
 	if err != nil {

@@ -65,6 +65,9 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			if len(c.Coding) == 0 || c.Coding[0].Code == "" {
+				return badRequest("%s: a code is required", pp.Name)
+			}
 			param := map[string]string{"healthcareService-category": "service-category",
 				"healthcareService-type": "service-type", "healthcareService-specialty": "specialty"}[pp.Name]
 			cd := c.Coding[0]

@@ -129,7 +129,7 @@ func TestBookNewCancelAndNoShowByPut(t *testing.T) {
 
 	// a comment change is an update; a patient change is refused
 	cur := f.do("GET", "/Appointment/"+id, "").want(t, http.StatusOK)
-	withComment := strings.Replace(string(cur.body), `"status":"booked"`, `"status":"booked","comment":"bring x-rays"`, 1)
+	withComment := strings.Replace(string(cur.body), `"comment":"first visit"`, `"comment":"bring x-rays"`, 1)
 	up := f.do("PUT", "/Appointment/"+id, withComment).want(t, http.StatusOK)
 	if up.str("comment") != "bring x-rays" || up.str("meta.versionId") != "2" {
 		t.Fatalf("field update:\n%s", up.body)

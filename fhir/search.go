@@ -169,6 +169,9 @@ func parseSearch(resourceType string, values url.Values, now time.Time, strict b
 	for _, full := range names {
 		name, modifier, _ := strings.Cut(full, ":")
 		vals := values[full]
+		if modifier != "" && (name == "_id" || name == "_lastUpdated") {
+			return nil, &httpError{status: 400, code: IssueNotSupported, msg: fmt.Sprintf("%s is not supported", full)}
+		}
 		var err error
 		switch name {
 		case "_count":

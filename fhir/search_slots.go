@@ -83,7 +83,12 @@ func (h *handler) searchSlots(ctx context.Context, spec *searchSpec) (searchResu
 		}
 	}
 
-	// computed free slots
+	// computed free slots: none when the range ends before it starts (a
+	// search of the past, or an empty range)
+	schedIDs := scheduleIDs(spec.query.Terms)
+	if !from.Before(to) {
+		schedIDs = nil
+	}
 	var service *scheduling.CodeableConcept
 	if v := spec.params["service-type"]; len(v) > 0 {
 		first := strings.Split(v[0], ",")[0]
@@ -94,7 +99,7 @@ func (h *handler) searchSlots(ctx context.Context, spec *searchSpec) (searchResu
 		c := scheduling.Concept(system, code, "")
 		service = &c
 	}
-	for _, sid := range scheduleIDs(spec.query.Terms) {
+	for _, sid := range schedIDs {
 		sc, err := h.schedule(ctx, sid)
 		if errors.Is(err, store.ErrNotFound) {
 			continue

@@ -149,8 +149,8 @@ func parameterInvariants(path string, ps []ParametersParameter) []OperationOutco
 			n++
 			iss = append(iss, parameterInvariants(pp+".part", p.Part)...)
 		}
-		if n > 1 || !reflect.ValueOf(p.ChoiceValue).IsZero() && countSet(p.ChoiceValue) > 1 {
-			iss = append(iss, newIssue(IssueInvariant, pp, "inv-1: a parameter has one of value[x], resource or part, not several"))
+		if n != 1 || !reflect.ValueOf(p.ChoiceValue).IsZero() && countSet(p.ChoiceValue) > 1 {
+			iss = append(iss, newIssue(IssueInvariant, pp, "inv-1: a parameter has exactly one of value[x], resource or part"))
 		}
 	}
 	return iss
