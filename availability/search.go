@@ -77,17 +77,14 @@ func (s *Schedule) Search(ctx context.Context, q Query) *Search {
 	r.c = c
 	z := s.zone
 	r.from = max(ceilSec(q.From), z.dayStart(minDay))
-	r.to = posInf
+	r.to = z.dayStart(maxDay) // as Check, no slot ends after 2100-01-01
 	if !q.To.IsZero() {
-		r.to = floorSec(q.To)
+		r.to = min(floorSec(q.To), r.to)
 	}
 	r.first = z.localDay(max(r.from, c.earliest))
-	r.stop = maxDay
+	r.stop = min(maxDay, z.localDay(r.to)+1)
 	if !s.active {
 		r.stop = r.first
-	}
-	if r.to < posInf {
-		r.stop = min(r.stop, z.localDay(r.to)+1)
 	}
 	if c.latest < posInf {
 		r.stop = min(r.stop, z.localDay(c.latest)+1)
@@ -138,7 +135,10 @@ func (r *Search) run(yield func(Slot) bool) error {
 	size := int64(1)
 	for a := r.first; a < r.stop; {
 		b := min(a+size, r.stop)
-		if err := c.load(a, b, b, fromDayStart, c.z.dayStart(b)+c.pol.dur); err != nil {
+		// Slots of the chunk end by end, which lies two local days on when
+		// day b is short (spring forward) or missing (Apia 2011-12-30).
+		end := c.z.dayStart(b) + c.pol.dur
+		if err := c.load(a, b, max(b, c.z.localDay(end-1)), fromDayStart, end); err != nil {
 			return err
 		}
 		if !c.emit(r.from, r.to, yield) {
