@@ -192,9 +192,11 @@ func (r *Reminders) RunOnce(ctx context.Context) (int, error) {
 		q := store.Query{
 			ResourceType: "Appointment",
 			Terms:        [][]string{{store.Term("status", string(scheduling.AppointmentBooked))}},
-			From:         now.Add(time.Nanosecond),
-			To:           now.Add(r.lead + time.Nanosecond),
-			Limit:        store.MaxLimit,
+			// Starts in (now, now+lead]: stores keep instants to the
+			// microsecond, so the half-open [From, To) is drawn there.
+			From:  now.Truncate(time.Microsecond).Add(time.Microsecond),
+			To:    now.Add(r.lead).Truncate(time.Microsecond).Add(time.Microsecond),
+			Limit: store.MaxLimit,
 		}
 		appts, err := store.SearchAll[scheduling.Appointment](ctx, tx, q, 0)
 		if err != nil {

@@ -100,15 +100,16 @@ type WebhookOptions struct {
 // retried after a Backoff delay, or after the longer delay the answer asks
 // for in a Retry-After header (seconds or an HTTP date), capped at
 // Backoff.Max; after MaxAttempts, or at once on any other 4xx (the
-// receiver refused the message for good, whatever its Retry-After says),
-// the event is recorded as a
-// DeadLetter and Deliver returns nil so delivery moves on. Deliver returns an
-// error only when the event must be offered again: the context ended (a
-// shutdown), the store could not be read, or the dead letter could not be
-// recorded. Because the dispatcher calls a subscriber with one event at a
-// time in cursor order and saves its cursor only after Deliver returns nil,
-// events reach the receiver in order (per appointment and overall), and
-// after a restart delivery resumes at the first event not acknowledged.
+// receiver refused the message for good, whatever its Retry-After says;
+// likewise on a redirect the client follows with a bodiless GET), the event
+// is recorded as a DeadLetter and Deliver returns nil so delivery moves on.
+// Deliver returns an error only when the event must be offered again: the
+// context ended (a shutdown), the store could not be read, or the dead
+// letter could not be recorded. Because the dispatcher calls a subscriber
+// with one event at a time in cursor order and saves its cursor only after
+// Deliver returns nil, events reach the receiver in order (per appointment
+// and overall), and after a restart delivery resumes at the first event not
+// acknowledged.
 //
 // A receiver may see an event twice, when the process stopped between the
 // receiver's 2xx and the dispatcher saving its cursor, or when an attempt
@@ -333,6 +334,18 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 	// Drain a little of the answer so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
+	if resp.Request != nil && resp.Request.Method != http.MethodPost {
+		// The client followed a 301, 302 or 303 with a GET that carries no
+		// body: whatever it answered, the message did not arrive, and the
+		// receiver will redirect every attempt alike.
+		ae := &attemptError{status: resp.StatusCode, permanent: true}
+		if via := resp.Request.Response; via != nil {
+			ae.status = via.StatusCode
+		}
+		ae.err = fmt.Errorf("receiver answered %d %s: the POST was redirected to a %s without the message",
+			ae.status, http.StatusText(ae.status), resp.Request.Method)
+		return ae
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}

@@ -11,6 +11,8 @@ var busyCases = []testCase{
 	{"HalfOpenOverlap", testBusyHalfOpenOverlap},
 	{"RoundTripAndRemove", testBusyRoundTripAndRemove},
 	{"OwnWritesVisible", testBusyOwnWrites},
+	{"SubMicrosecondEdges", testBusySubMicrosecondEdges},
+	{"RemoveBusyOfNoAppointment", testRemoveBusyOfNoAppointment},
 }
 
 func busyIDs(t tb, s store.Store, schedules []string, from, to time.Time) []string {
@@ -155,5 +157,79 @@ func testBusyOwnWrites(t tb, s store.Store) {
 	ok(t, err, "AddBusy then RemoveBusy in one transaction")
 	if got := busyIDs(t, s, []string{"s1"}, at(8, 0), at(9, 0)); len(got) != 0 {
 		broke(t, "RemoveBusy removes entries added earlier in the same transaction", "%v", got)
+	}
+}
+
+// testBusySubMicrosecondEdges adds an entry whose instants have
+// nanoseconds: whatever precision the store keeps, the entry must not
+// overlap a window that ends at its start or begins at its end.
+func testBusySubMicrosecondEdges(t tb, s store.Store) {
+	start := at(10, 0).Add(123456789 * time.Nanosecond)
+	end := start.Add(time.Hour)
+	rule := "Busy returns the entries overlapping [from, to): an entry added as [Start, End) overlaps no window ending at its Start or starting at its End, whatever the precision of the instants"
+	check := func(ctx context.Context, tx store.ReadTx, where string) {
+		t.Helper()
+		for _, c := range []struct {
+			from, to time.Time
+			want     []string
+		}{
+			{start.Add(-time.Hour), start, nil},
+			{end, end.Add(time.Hour), nil},
+			{start, end, []string{"ns"}},
+		} {
+			b, err := tx.Busy(ctx, []string{"s1"}, c.from, c.to)
+			ok(t, err, "Busy")
+			var got []string
+			for _, e := range b {
+				got = append(got, e.ID)
+			}
+			if d := diff(c.want, got); d != "" {
+				broke(t, rule, "%s, [%s, %s) (-want +got):\n%s", where, fmtTime(c.from), fmtTime(c.to), d)
+			}
+		}
+	}
+	update(t, s, "AddBusy", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.AddBusy(ctx, store.Busy{ID: "ns", ScheduleID: "s1", Start: start, End: end}); err != nil {
+			return err
+		}
+		check(ctx, tx, "in the transaction that added it")
+		return nil
+	})
+	view(t, s, "Busy", func(ctx context.Context, tx store.ReadTx) error {
+		check(ctx, tx, "after commit")
+		return nil
+	})
+}
+
+// testRemoveBusyOfNoAppointment calls RemoveBusy with an empty appointment
+// id: entries without an appointment belong to none, so it removes
+// nothing, neither committed entries nor those of its own transaction.
+func testRemoveBusyOfNoAppointment(t tb, s store.Store) {
+	update(t, s, "AddBusy", func(ctx context.Context, tx store.Tx) error {
+		return tx.AddBusy(ctx, store.Busy{ID: "ext-old", ScheduleID: "s1", Start: at(1, 0), End: at(2, 0)})
+	})
+	rule := "RemoveBusy removes the entries owned by the appointment: with an empty appointment id it removes none"
+	update(t, s, "AddBusy then RemoveBusy of no appointment", func(ctx context.Context, tx store.Tx) error {
+		if err := tx.AddBusy(ctx, store.Busy{ID: "ext-new", ScheduleID: "s1", Start: at(3, 0), End: at(4, 0)}); err != nil {
+			return err
+		}
+		if err := tx.RemoveBusy(ctx, ""); err != nil {
+			return err
+		}
+		b, err := tx.Busy(ctx, []string{"s1"}, time.Time{}, time.Time{})
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, e := range b {
+			got = append(got, e.ID)
+		}
+		if d := diff([]string{"ext-new", "ext-old"}, sorted(got)); d != "" {
+			broke(t, rule, "in the transaction (-want +got):\n%s", d)
+		}
+		return nil
+	})
+	if d := diff([]string{"ext-new", "ext-old"}, busyIDs(t, s, []string{"s1"}, time.Time{}, time.Time{})); d != "" {
+		broke(t, rule, "after commit (-want +got):\n%s", d)
 	}
 }

@@ -46,9 +46,10 @@
 //     nothing stored.
 //   - Time: instants keep at least the microsecond and come back in UTC,
 //     nested ones included.
-//   - Busy: overlap is half-open at both edges, long entries are found,
-//     entries round-trip, RemoveBusy and RemoveBusyEntry remove what they
-//     say, inside the transaction too.
+//   - Busy: overlap is half-open at both edges, also for instants finer
+//     than the microsecond, long entries are found, entries round-trip,
+//     RemoveBusy and RemoveBusyEntry remove what they say (RemoveBusy of an
+//     empty appointment id nothing), inside the transaction too.
 //   - Events: cursor order, after and limit; events of rolled-back
 //     transactions never appear; a reader following the log while several
 //     writers append never skips an event (no cursor becomes visible before

@@ -17,6 +17,7 @@ var searchCases = []testCase{
 	{"AndOfOrs", testSearchAndOfOrs},
 	{"IDs", testSearchIDs},
 	{"InstantRange", testSearchInstantRange},
+	{"InstantRangeSubMicrosecond", testSearchInstantSubMicrosecond},
 	{"UpdatedRange", testSearchUpdatedRange},
 	{"Order", testSearchOrder},
 	{"LimitAndTotal", testSearchLimitAndTotal},
@@ -163,6 +164,32 @@ func testSearchInstantRange(t tb, s store.Store) {
 		}
 		if got := searchIDs(t, s, store.Query{ResourceType: typ}); !slices.Contains(got, "no-instant") || len(got) != 5 {
 			broke(t, "an unbounded Search must return resources without an indexed instant too", "%s %v", typ, got)
+		}
+	}
+}
+
+// testSearchInstantSubMicrosecond stores an appointment whose start has
+// nanoseconds: a window from that very instant finds it and one that ends
+// there does not, whatever precision the store keeps (a store that keeps
+// microseconds compares the bounds at microseconds too).
+func testSearchInstantSubMicrosecond(t tb, s store.Store) {
+	a := fixture("Appointment", 0).(*scheduling.Appointment)
+	a.ID = "ns"
+	start := a.Start.Add(123456789 * time.Nanosecond)
+	a.Start, a.End = start, start.Add(time.Hour)
+	create(t, s, a)
+	for _, c := range []struct {
+		from, to time.Time
+		want     []string
+	}{
+		{start, time.Time{}, []string{"ns"}},
+		{time.Time{}, start, nil},
+		{start, start.Add(time.Hour), []string{"ns"}},
+	} {
+		q := store.Query{ResourceType: "Appointment", From: c.from, To: c.to}
+		if d := diff(c.want, searchIDs(t, s, q)); d != "" {
+			broke(t, "From and To select the indexed instant in [From, To), compared at the precision the store keeps",
+				"%s (-want +got):\n%s", describe(q), d)
 		}
 	}
 }

@@ -27,12 +27,14 @@
 // moment a commit is applied; views run in parallel with each other. A
 // committing writer waits for the views that are running, so keep view
 // functions short. A function given to Update or View must not call
-// Update or View of the same store (it could wait for itself).
+// Update or View of the same store (it could wait for itself); it may call
+// Events.
 //
 // Copies. Every resource, busy entry and event is deep-copied on the way
 // in and on the way out. Every instant is stored truncated to the
-// microsecond and in UTC, as PostgreSQL stores it, so that a program
-// behaves the same on memstore and pgstore.
+// microsecond and in UTC, as PostgreSQL stores it, and the bounds of a
+// Busy read and of a Search are truncated the same way before they are
+// compared, so that a program behaves the same on memstore and pgstore.
 //
 // Search. Each resource type has a map from id to record and an inverted
 // index from search term (store.Indexed) to ids. A query reads the ids of

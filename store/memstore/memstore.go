@@ -28,11 +28,16 @@ type Store struct {
 	// runs until its commit is applied. It is a channel so that waiting for
 	// it honours the context.
 	wlock chan struct{}
-	// mu guards st between readers (View, Events) and the short moment in
+	// mu guards st between readers (View) and the short moment in
 	// which a committing writer applies its changes. A writer reads st
 	// without mu: only writers change st, and they hold wlock.
 	mu sync.RWMutex
 	st state
+	// evmu guards st.events between Events and the commit that appends to
+	// it (which holds mu as well). Events takes only evmu, so that a View's
+	// function may call it: a second read lock of mu would wait for a
+	// committer waiting for the View.
+	evmu sync.RWMutex
 
 	closed atomic.Bool
 }
@@ -109,7 +114,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	w.done = true
 	s.mu.Lock()
+	s.evmu.Lock()
 	s.st.apply(w.ov)
+	s.evmu.Unlock()
 	s.mu.Unlock()
 	return nil
 }
@@ -142,8 +149,8 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]store.Eve
 	if err != nil {
 		return nil, fmt.Errorf("events after %d: %w", after, err)
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.evmu.RLock()
+	defer s.evmu.RUnlock()
 	n := s.st.events.len()
 	start := min(max(after, 0), n)
 	end := min(start+int64(limit), n)
@@ -185,7 +192,7 @@ func pageLimit(limit int) (int, error) {
 	return store.Query{Limit: limit}.PageLimit(), nil
 }
 
-// apply commits an overlay. The caller holds both locks.
+// apply commits an overlay. The caller holds wlock, mu and evmu.
 func (st *state) apply(ov *overlay) {
 	for _, w := range ov.writes {
 		st.tables[w.typ].set(w.id, w.rec)

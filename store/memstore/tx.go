@@ -155,15 +155,20 @@ func (r *reader) Search(ctx context.Context, q store.Query) (store.Page, error) 
 	if err != nil {
 		return store.Page{}, err
 	}
+	// Compared as the instants are kept: truncated to the microsecond.
+	q.From, q.To = normTime(q.From), normTime(q.To)
+	q.UpdatedFrom, q.UpdatedTo = normTime(q.UpdatedFrom), normTime(q.UpdatedTo)
 	return page(search(t, r.ov, q.ResourceType, &q), &q)
 }
 
 // Busy returns the busy entries of the schedules overlapping [from, to); a
-// zero bound is open.
+// zero bound is open. The bounds are compared as the entries are kept:
+// truncated to the microsecond.
 func (r *reader) Busy(ctx context.Context, scheduleIDs []string, from, to time.Time) ([]store.Busy, error) {
 	if err := r.check(ctx); err != nil {
 		return nil, err
 	}
+	from, to = normTime(from), normTime(to)
 	var out []store.Busy
 	for i, sid := range scheduleIDs {
 		if slices.Contains(scheduleIDs[:i], sid) {
@@ -453,10 +458,14 @@ func (w *writer) exclusiveOverlap(b store.Busy) (string, bool) {
 	return "", false
 }
 
-// RemoveBusy removes every busy entry of the appointment; none is fine.
+// RemoveBusy removes every busy entry of the appointment; none is fine. An
+// empty id names no appointment: entries without one are not removed.
 func (w *writer) RemoveBusy(ctx context.Context, appointmentID string) error {
 	if err := w.check(ctx); err != nil {
 		return err
+	}
+	if appointmentID == "" {
+		return nil
 	}
 	for _, id := range w.s.st.busyByAppt[appointmentID] {
 		w.delBusy(id)
