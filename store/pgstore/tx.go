@@ -244,7 +244,7 @@ func (t *txn) Delete(ctx context.Context, typ, id string, version int64) error {
 	what := fmt.Sprintf("delete %s/%s", typ, id)
 	t.queueWrite(what, `
 		WITH w AS (
-			DELETE FROM resources WHERE type = $1 AND id = $2 AND ($3 = 0 OR version = $3)
+			DELETE FROM resources WHERE type = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
 			RETURNING 1)
 		SELECT openslot_refuse(coalesce((SELECT version::text FROM resources WHERE type = $1 AND id = $2), ''))
 		WHERE NOT EXISTS (SELECT FROM w)`,

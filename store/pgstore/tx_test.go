@@ -324,3 +324,23 @@ func TestCommitOutcomeIsDefinite(t *testing.T) {
 		}
 	}
 }
+
+// Versions are 64-bit: a Delete that names a version above 2^31 matches it
+// (a bare $3 = 0 would have made PostgreSQL read the parameter as int4).
+func TestDeleteOfALargeVersion(t *testing.T) {
+	pool := pgtest.Pool(t)
+	s := pgstore.New(pool, nil)
+	ctx := context.Background()
+	p := &scheduling.Patient{Meta: scheduling.Meta{ID: "p1"}}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.Create(ctx, p) }); err != nil {
+		t.Fatal(err)
+	}
+	const big = int64(3_000_000_000)
+	if _, err := pool.Exec(ctx, `UPDATE resources SET version = $1 WHERE type = 'Patient' AND id = 'p1'`, big); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx store.Tx) error { return tx.Delete(ctx, "Patient", "p1", big) }); err != nil {
+		t.Fatalf("delete of version %d: %v", big, err)
+	}
+	assertEmpty(t, s)
+}
