@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -260,8 +261,9 @@ func (a *Appointment) Occupies(at time.Time) bool {
 //     hold whose HeldUntil is at or before c.At.
 //
 // HeldUntil is cleared whenever the appointment leaves pending. ActionBook
-// and ActionConfirm (and a response that confirms) set every participant
-// whose status is needs-action or empty to accepted. The patient
+// and ActionConfirm set every participant whose status is needs-action or
+// empty to accepted; ActionRespond changes only the responder's status,
+// also when its answer confirms the booking. The patient
 // participant is never replaced: only its status changes, through
 // ActionRespond, ActionBook or ActionConfirm.
 func Apply(a Appointment, c Change) (Transition, error) {
@@ -558,7 +560,7 @@ func CheckUpdate(old, updated Appointment) error {
 	for i := range op {
 		o, u := op[i], up[i]
 		switch {
-		case !sameRef(*o.Actor, *u.Actor):
+		case !unchangedRef(*o.Actor, *u.Actor):
 			return fmt.Errorf("%w: patient %s would become %s", ErrPatientImmutable, describeRef(*o.Actor), describeRef(*u.Actor))
 		case o.Required != u.Required:
 			return fmt.Errorf("%w: required of patient %s would change from %q to %q", ErrPatientImmutable,
@@ -579,7 +581,7 @@ func CheckUpdate(old, updated Appointment) error {
 	if !old.End.Equal(updated.End) {
 		changed = append(changed, "end")
 	}
-	if !slices.EqualFunc(old.Slot, updated.Slot, sameRef) {
+	if !slices.EqualFunc(old.Slot, updated.Slot, unchangedRef) {
 		changed = append(changed, "slot")
 	}
 	if !old.HeldUntil.Equal(updated.HeldUntil) {
@@ -591,6 +593,11 @@ func CheckUpdate(old, updated Appointment) error {
 	}
 	return updated.Validate()
 }
+
+// unchangedRef reports whether an update keeps reference a as b: the same
+// resource by sameRef, or an identical reference (one sameRef cannot
+// resolve, such as a display-only one).
+func unchangedRef(a, b Reference) bool { return sameRef(a, b) || reflect.DeepEqual(a, b) }
 
 func patientParticipants(ps []Participant) []Participant {
 	var out []Participant

@@ -480,8 +480,8 @@ func (s *Slot) Validate() error {
 // Validate checks a Schedule: actor 1..* with well-formed references, the
 // planning horizon, and the shape of its Availability and policies (day
 // codes, dates, wall-clock times within 00:00..24:00, non-negative
-// durations and limits, a time zone that time.LoadLocation knows). It does
-// not parse RRULE text; package availability does.
+// durations and limits, an IANA time zone that time.LoadLocation knows,
+// not "Local"). It does not parse RRULE text; package availability does.
 func (s *Schedule) Validate() error {
 	var v validator
 	v.identifiers("identifier", s.Identifier)
@@ -505,7 +505,8 @@ func (s *Schedule) Validate() error {
 
 func (v *validator) availability(path string, a Availability) {
 	if a.TimeZone != "" {
-		if _, err := time.LoadLocation(a.TimeZone); err != nil {
+		// "Local" is the machine's zone, not an IANA name.
+		if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "Local" {
 			v.addf(join(path, "timeZone"), "%q is not a known IANA time zone", a.TimeZone)
 		}
 	}
@@ -668,11 +669,23 @@ func (p *Patient) Validate() error {
 	return v.err()
 }
 
-// Validate checks a Device: status code and references.
+// Validate checks a Device: status code, device names (name and type
+// required, type from device-nametype) and references.
 func (d *Device) Validate() error {
 	var v validator
 	v.identifiers("identifier", d.Identifier)
 	v.code("status", d.Status, "active", "inactive", "entered-in-error", "unknown")
+	for i, n := range d.DeviceName {
+		p := index("deviceName", i)
+		if n.Name == "" {
+			v.add(join(p, "name"), "required")
+		}
+		if n.Type == "" {
+			v.add(join(p, "type"), "required")
+		}
+		v.code(join(p, "type"), n.Type, "udi-label-name", "user-friendly-name", "patient-reported-name",
+			"manufacturer-name", "model-name", "other")
+	}
 	v.optRef("owner", d.Owner, "Organization")
 	v.optRef("location", d.Location, "Location")
 	v.extensions("extension", d.Extension)
