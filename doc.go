@@ -91,7 +91,9 @@
 // really taken is not retried: it fails at once with a *SlotError that
 // names the schedule and the time and matches ErrConflict (and
 // availability.ErrFull). A time a schedule does not offer matches
-// ErrUnavailable and the availability sentinel that says why.
+// ErrUnavailable and the availability sentinel that says why. Nor is a
+// Create (or Respond) with an id that is already stored: it fails at once
+// with ErrConflict.
 //
 // # Plugging a store
 //

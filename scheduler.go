@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"time"
 
@@ -158,7 +159,12 @@ func (s *Scheduler) Events(ctx context.Context, after int64, limit int) ([]store
 type validator interface{ Validate() error }
 
 // Create stores a new resource after validating it. An empty id is given
-// one by Options.NewID; r's Meta is set to the stored version.
+// one by Options.NewID; r's Meta is set to the stored version. A nil r,
+// also a typed nil such as (*scheduling.Schedule)(nil), fails with
+// scheduling.ErrInvalid. An id that is already stored fails at once, not
+// retried, with an error naming the resource that wraps ErrConflict and
+// store.ErrConflict; so does the loser of two concurrent creates of one id.
+// Neither writes anything.
 //
 // Schedules must also compile (valid RRULE text and time zone). A Slot
 // with a busy, busy-unavailable or busy-tentative status makes its time
@@ -167,8 +173,8 @@ type validator interface{ Validate() error }
 // empty; it occupies nothing): bookings, holds and waitlist entries are
 // made with Book, Hold and Waitlist, answers with Respond.
 func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
-	if r == nil {
-		return fmt.Errorf("%w: create: no resource", scheduling.ErrInvalid)
+	if err := checkResource("create", r); err != nil {
+		return err
 	}
 	switch v := r.(type) {
 	case *scheduling.Appointment:
@@ -203,6 +209,9 @@ func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 	}
 	err := s.update(ctx, "create", func(tx store.Tx) error {
 		m.Version = 0
+		if err := checkNew(ctx, tx, r.ResourceType(), m.ID); err != nil {
+			return err
+		}
 		if sl, ok := r.(*scheduling.Slot); ok {
 			if err := s.checkFreeSlot(ctx, tx, sl.ID); err != nil {
 				return err
@@ -232,10 +241,12 @@ func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 // scheduling.ErrInvalidTransition (use the action methods), a change of
 // the patient participant with scheduling.ErrPatientImmutable. It records
 // an "updated" event. A Slot that an appointment occupies cannot be
-// updated; other slots keep their busy time in step with their status.
+// updated; other slots keep their busy time in step with their status. A
+// nil r, also a typed nil such as (*scheduling.Schedule)(nil), fails with
+// scheduling.ErrInvalid and writes nothing.
 func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
-	if r == nil {
-		return fmt.Errorf("%w: update: no resource", scheduling.ErrInvalid)
+	if err := checkResource("update", r); err != nil {
+		return err
 	}
 	m := r.Metadata()
 	if m.ID == "" {
@@ -313,6 +324,47 @@ func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
 		slog.String("id", m.ID), slog.Int64("version", m.Version))
 	return nil
 }
+
+// checkResource refuses a nil resource: an untyped nil, or a typed nil
+// pointer such as (*scheduling.Schedule)(nil), whose methods would
+// dereference it.
+func checkResource(op string, r scheduling.Resource) error {
+	if r == nil {
+		return fmt.Errorf("%w: %s: no resource", scheduling.ErrInvalid, op)
+	}
+	if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.IsNil() {
+		// %T, not ResourceType: a method of another implementation may
+		// dereference its receiver.
+		return fmt.Errorf("%w: %s: nil %T", scheduling.ErrInvalid, op, r)
+	}
+	return nil
+}
+
+// checkNew fails when a resource of the type and id is already stored. The
+// error wraps ErrConflict, which retryUpdate returns at once: a retry cannot
+// cure a taken id. It wraps store.ErrConflict too, the class of the store's
+// own refusal that callers may check. When a concurrent transaction
+// creates the id after this check, the store refuses the Create
+// (store.ErrConflict), and the retry ends here.
+func checkNew(ctx context.Context, tx store.ReadTx, typ, id string) error {
+	_, err := tx.Get(ctx, typ, id)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s %s: %w: the id is already stored", typ, id, errIDTaken)
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	}
+	return err
+}
+
+// errIDTaken reads "conflict" and matches both ErrConflict and
+// store.ErrConflict.
+var errIDTaken error = idTaken{}
+
+type idTaken struct{}
+
+func (idTaken) Error() string   { return ErrConflict.Error() }
+func (idTaken) Unwrap() []error { return []error{ErrConflict, store.ErrConflict} }
 
 // copyResource deep-copies src into dst (both of the same type).
 func copyResource(dst, src scheduling.Resource) {

@@ -18,9 +18,11 @@ var (
 	// ErrConflict: the time is taken or the change lost a race. It marks a
 	// booking refused because a schedule has no capacity left (a *SlotError
 	// that also wraps availability.ErrFull), an update whose expected version
-	// is stale, an idempotency key reused with another operation, and a
-	// transaction that still failed with store.ErrConflict after
-	// Options.MaxRetries retries (that error wraps store.ErrConflict too).
+	// is stale, an idempotency key reused with another operation, a Create
+	// or Respond with the id of a stored resource (not retried; that error
+	// wraps store.ErrConflict too), and a transaction that still failed with
+	// store.ErrConflict after Options.MaxRetries retries (that error wraps
+	// store.ErrConflict too).
 	ErrConflict = errors.New("conflict")
 	// ErrNotFound is store.ErrNotFound: errors.Is matches either name.
 	ErrNotFound = store.ErrNotFound

@@ -235,6 +235,9 @@ func (s *Scheduler) apply(ctx context.Context, tx store.Tx, a *scheduling.Appoin
 // declining cancels the appointment; a pending appointment whose required
 // participants have all accepted becomes booked, checked again like a new
 // booking. The response is stored with the appointment in one transaction.
+// A response id that is already stored fails at once, not retried, with an
+// error naming the response that wraps ErrConflict and store.ErrConflict,
+// and changes nothing.
 func (s *Scheduler) Respond(ctx context.Context, resp scheduling.AppointmentResponse) (*scheduling.Appointment, error) {
 	typ, id := resp.Appointment.Split()
 	if typ != "Appointment" {
@@ -246,6 +249,9 @@ func (s *Scheduler) Respond(ctx context.Context, resp scheduling.AppointmentResp
 	}
 	var out *scheduling.Appointment
 	err := s.update(ctx, "respond", func(tx store.Tx) error {
+		if err := checkNew(ctx, tx, "AppointmentResponse", rid); err != nil {
+			return err
+		}
 		now := s.now()
 		a, err := store.Get[scheduling.Appointment](ctx, tx, id)
 		if err != nil {
