@@ -45,7 +45,7 @@ type Need struct {
 // with _include also needs read access to each included type.
 type Access struct {
 	// Interaction is "capabilities", "read", "search", "create", "update" or
-	// "operation".
+	// "operation". A vread is authorized as a read.
 	Interaction string
 	// ResourceType is the type in the URL ("" for /metadata).
 	ResourceType string

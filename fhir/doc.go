@@ -138,7 +138,10 @@
 //   - GET /metadata: the CapabilityStatement (fhirVersion 4.0.1) with every
 //     interaction, search parameter and operation below, and SMART on FHIR
 //     security when an Authorizer is set.
-//   - create (POST), read (GET, with ETag and Last-Modified), update (PUT,
+//   - create (POST), read (GET, with ETag and Last-Modified), vread (GET
+//     /{type}/{id}/_history/{vid}, where the Location of a create points:
+//     the current version answers as read does; the stores keep no older
+//     versions, so an older vid answers 404 saying so), update (PUT,
 //     with If-Match; a stale version gets 412; a new id creates) and
 //     search (GET /{type}?..., POST /{type}/_search) with the R4 search
 //     parameters of each type, _id, _lastUpdated, _count, _include, _sort
@@ -200,8 +203,9 @@
 // own (403). /metadata is public.
 //
 // Limits. JSON only (406 and 415 otherwise). No DELETE (405: cancel or
-// enter-in-error instead), no history or vread, no _revinclude, _has or
-// chained parameters (ignored with a warning in the Bundle, or 400 under
+// enter-in-error instead; every 405 carries an Allow header, and GET of
+// an operation that takes only POST is 405 too), no history and no vread
+// of past versions, no _revinclude, _has or chained parameters (ignored with a warning in the Bundle, or 400 under
 // handling=strict), no conditional create or update, no batch or
 // transaction. $find and a Slot search that computes free slots look at
 // most 366 days ahead at once. Failures are OperationOutcomes whose HTTP

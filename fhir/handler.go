@@ -70,6 +70,7 @@ type handler struct {
 	s       *openslot.Scheduler
 	opts    HandlerOptions
 	mux     *http.ServeMux
+	allow   map[string]string // Allow of the fixed paths (metadata, operations)
 	started time.Time
 }
 
@@ -78,6 +79,9 @@ type handler struct {
 //	GET  /metadata                       CapabilityStatement
 //	POST /{type}                         create
 //	GET  /{type}/{id}                    read (ETag, Last-Modified)
+//	GET  /{type}/{id}/_history/{vid}     vread: the current version as
+//	                                     read; 404 for an older one (only
+//	                                     the current version is kept)
 //	PUT  /{type}/{id}                    update (If-Match; 412 when stale);
 //	                                     creates when the id is new (ids
 //	                                     starting "o." or "h." are offers'
@@ -112,10 +116,11 @@ type handler struct {
 // without any state kept between requests.
 //
 // Every failure is an OperationOutcome with its HTTP status: 400 invalid
-// input, 401 and 403 security, 404 unknown, 405 method, 406 and 415 media
-// types, 409 time taken or a lost race, 412 stale If-Match, 413 body too
-// large, 422 business rule (an illegal transition, a time the schedule
-// does not offer), 503 timeout, 500 anything else (logged, not shown).
+// input, 401 and 403 security, 404 unknown, 405 method (with an Allow
+// header), 406 and 415 media types, 409 time taken or a lost race, 412
+// stale If-Match, 413 body too large, 422 business rule (an illegal
+// transition, a time the schedule does not offer), 503 timeout, 500
+// anything else (logged, not shown).
 func NewHandler(s *openslot.Scheduler, opts *HandlerOptions) http.Handler {
 	h := &handler{s: s}
 	if opts != nil {
@@ -147,27 +152,54 @@ func NewHandler(s *openslot.Scheduler, opts *HandlerOptions) http.Handler {
 
 func (h *handler) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("GET /metadata", h.wrap(h.capabilities))
-	m.HandleFunc("GET /Appointment/$find", h.wrap(h.find))
-	m.HandleFunc("POST /Appointment/$find", h.wrap(h.find))
-	m.HandleFunc("POST /Appointment/$hold", h.wrap(h.holdAppointment))
-	m.HandleFunc("POST /Appointment/$book", h.wrap(h.book))
-	m.HandleFunc("POST /Slot/$hold", h.wrap(h.holdSlot))
-	m.HandleFunc("GET /HealthcareService/$findHSP", h.wrap(h.findHSP))
-	m.HandleFunc("POST /HealthcareService/$findHSP", h.wrap(h.findHSP))
+	// Fixed paths, with the handler of each method they take (GET also
+	// answers HEAD). GET, POST and PUT of a fixed path always route here,
+	// so that none falls into the search, create, read or update of the
+	// shapes below; other methods reach the shapes' 405, which looks the
+	// path up in h.allow.
+	fixed := []struct {
+		path      string
+		get, post func(http.ResponseWriter, *http.Request) error
+	}{
+		{"/metadata", h.capabilities, nil},
+		{"/Appointment/$find", h.find, h.find},
+		{"/Appointment/$hold", nil, h.holdAppointment},
+		{"/Appointment/$book", nil, h.book},
+		{"/Slot/$hold", nil, h.holdSlot},
+		{"/HealthcareService/$findHSP", h.findHSP, h.findHSP},
+	}
+	h.allow = make(map[string]string, len(fixed))
+	for _, p := range fixed {
+		var methods []string
+		if p.get != nil {
+			methods = append(methods, http.MethodGet, http.MethodHead)
+		}
+		if p.post != nil {
+			methods = append(methods, http.MethodPost)
+		}
+		h.allow[p.path] = strings.Join(methods, ", ")
+		na := h.notAllowed("")
+		route := func(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+			if fn == nil {
+				return na
+			}
+			return h.wrap(fn)
+		}
+		m.HandleFunc("GET "+p.path, route(p.get))
+		m.HandleFunc("POST "+p.path, route(p.post))
+		m.HandleFunc("PUT "+p.path, na)
+	}
 	m.HandleFunc("GET /{type}", h.wrap(h.search))
 	m.HandleFunc("POST /{type}/_search", h.wrap(h.search))
 	m.HandleFunc("POST /{type}", h.wrap(h.create))
 	m.HandleFunc("GET /{type}/{id}", h.wrap(h.read))
 	m.HandleFunc("PUT /{type}/{id}", h.wrap(h.update))
+	m.HandleFunc("GET /{type}/{id}/_history/{vid}", h.wrap(h.vread))
 	// Everything else: 405 for a known shape with another method, 404 for
 	// any other path.
-	notAllowed := h.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return &httpError{status: http.StatusMethodNotAllowed, code: IssueNotSupported,
-			msg: fmt.Sprintf("method %s is not supported on %s", r.Method, r.URL.Path)}
-	})
-	m.HandleFunc("/{type}", notAllowed)
-	m.HandleFunc("/{type}/{id}", notAllowed)
+	m.HandleFunc("/{type}", h.notAllowed("GET, HEAD, POST"))
+	m.HandleFunc("/{type}/{id}", h.notAllowed("GET, HEAD, PUT"))
+	m.HandleFunc("/{type}/{id}/_history/{vid}", h.notAllowed("GET, HEAD"))
 	m.HandleFunc("/{type}/{id}/{rest...}", h.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusNotFound, code: IssueNotSupported,
 			msg: fmt.Sprintf("%s is not an interaction this server supports", r.URL.Path)}
@@ -176,6 +208,27 @@ func (h *handler) routes() {
 		return &httpError{status: http.StatusNotFound, code: IssueNotFound, msg: "no FHIR endpoint at " + r.URL.Path}
 	}))
 	h.mux = m
+}
+
+// notAllowed answers 405 with an Allow header: the methods of the path
+// when it is a fixed one (h.allow), "POST" for /{type}/_search, allow
+// otherwise. A path whose type is not served answers 404, as for any
+// method.
+func (h *handler) notAllowed(allow string) http.HandlerFunc {
+	return h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		a, ok := h.allow[r.URL.Path]
+		if !ok {
+			if typ := r.PathValue("type"); !knownType(typ) {
+				return unknownType(typ)
+			}
+			a = allow
+			if r.PathValue("id") == "_search" && r.PathValue("vid") == "" {
+				a = http.MethodPost
+			}
+		}
+		return &httpError{status: http.StatusMethodNotAllowed, code: IssueNotSupported, allow: a,
+			msg: fmt.Sprintf("method %s is not supported on %s; allowed: %s", r.Method, r.URL.Path, a)}
+	})
 }
 
 // ServeHTTP implements http.Handler.

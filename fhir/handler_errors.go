@@ -28,6 +28,7 @@ type httpError struct {
 	status   int
 	code     string
 	severity string // "" means error
+	allow    string // the Allow header of a 405
 	msg      string
 	err      error // wrapped, may be nil
 }
@@ -108,6 +109,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="openslot"`)
+	}
+	if he, ok := errorsAsHTTP(err); ok && he.allow != "" {
+		w.Header().Set("Allow", he.allow)
 	}
 	_ = h.writeResource(w, status, oo, nil)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/openslot/openslot"
@@ -77,7 +79,20 @@ func (h *handler) lookup(ctx context.Context, resourceType, id string) (scheduli
 	return nil, notFound(resourceType, id)
 }
 
-func (h *handler) read(w http.ResponseWriter, r *http.Request) error {
+// read answers GET /{type}/{id}.
+func (h *handler) read(w http.ResponseWriter, r *http.Request) error { return h.readVersion(w, r, "") }
+
+// vread answers GET /{type}/{id}/_history/{vid}. The stores keep only the
+// current version: vread of it is a read, an older version answers 404
+// saying so, a later one 404 as unknown. The checks of read come first,
+// so that a caller confined to a compartment learns nothing more.
+func (h *handler) vread(w http.ResponseWriter, r *http.Request) error {
+	return h.readVersion(w, r, r.PathValue("vid"))
+}
+
+// readVersion reads a resource, and with a vid ("" for read) only that
+// version of it.
+func (h *handler) readVersion(w http.ResponseWriter, r *http.Request, vid string) error {
 	typ, id := r.PathValue("type"), r.PathValue("id")
 	if !knownType(typ) {
 		return unknownType(typ)
@@ -87,12 +102,26 @@ func (h *handler) read(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var version int64
+	if vid != "" {
+		if version, err = parseVersionID(vid); err != nil {
+			return err
+		}
+	}
 	m, err := h.lookup(r.Context(), typ, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !inCompartment(g.Patient, m)) {
 		return notFound(typ, id)
 	}
 	if err != nil {
 		return err
+	}
+	if current := m.Metadata().Version; vid != "" && version != current {
+		if version < current {
+			return &httpError{status: http.StatusNotFound, code: IssueNotFound,
+				msg: fmt.Sprintf("version %d of %s/%s is not kept: this server keeps only the current version (%d)", version, typ, id, current)}
+		}
+		return &httpError{status: http.StatusNotFound, code: IssueNotFound,
+			msg: fmt.Sprintf("%s/%s has no version %s", typ, id, vid)}
 	}
 	if v := ifNoneMatch(r); v != 0 && v == m.Metadata().Version {
 		w.Header().Set("ETag", etag(v))
@@ -104,6 +133,20 @@ func (h *handler) read(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.writeResource(w, http.StatusOK, f, m.Metadata())
+}
+
+// parseVersionID reads the vid of a version URL: a version number in
+// decimal without sign or leading zeros. One too large for int64 is
+// returned as math.MaxInt64, a version no store reaches.
+func parseVersionID(vid string) (int64, error) {
+	if vid == "" || vid[0] == '0' || strings.Trim(vid, "0123456789") != "" {
+		return 0, badRequest("version %q is not a version number such as 3", vid)
+	}
+	n, err := strconv.ParseInt(vid, 10, 64)
+	if err != nil {
+		return math.MaxInt64, nil // all digits: only too large
+	}
+	return n, nil
 }
 
 // ifNoneMatch returns the version of an If-None-Match header, 0 when absent

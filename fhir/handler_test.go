@@ -117,7 +117,7 @@ func TestMetadataListsWhatIsServed(t *testing.T) {
 		for _, in := range cr.Interaction {
 			codes = append(codes, in.Code)
 		}
-		if !slices.Equal(codes, []string{"read", "search-type", "create", "update"}) || cr.ReadHistory == nil || *cr.ReadHistory {
+		if !slices.Equal(codes, []string{"read", "vread", "search-type", "create", "update"}) || cr.ReadHistory == nil || *cr.ReadHistory {
 			t.Errorf("%s: interactions %v, readHistory %v", typ, codes, cr.ReadHistory)
 		}
 		listed := map[string]CapabilitySearchParam{}

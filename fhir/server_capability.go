@@ -27,7 +27,7 @@ func (h *handler) capabilityStatement() *CapabilityStatement {
 	for _, typ := range scheduling.ResourceTypes() {
 		cr := CapabilityResource{Type: typ, Versioning: "versioned-update", ReadHistory: &no, UpdateCreate: &yes,
 			ConditionalCreate: &no, ConditionalUpdate: &no}
-		for _, code := range []string{"read", "search-type", "create", "update"} {
+		for _, code := range []string{"read", "vread", "search-type", "create", "update"} {
 			cr.Interaction = append(cr.Interaction, CapabilityInteraction{Code: code})
 		}
 		names := make([]string, 0, len(searchParams[typ]))
@@ -70,7 +70,7 @@ func (h *handler) capabilityStatement() *CapabilityStatement {
 	cs.Description = "FHIR R4 scheduling: REST for the scheduling resources and their actors, IHE ITI Scheduling ($find, $hold, $book) and HL7 Austria scheduling ($findHSP, Slot $hold, $book)."
 	cs.Rest[0].Documentation = "FHIR R4 JSON. Searches also take _count (page size), _include (the listed searchInclude values), " +
 		"_sort (the date parameter, or _id) and _total=none; Bundles carry total and next links. " +
-		"No DELETE, history, _revinclude or chained parameters. $find and Slot searches that compute free slots cover at most 366 days."
+		"vread answers the current version only (404 for an older one). No DELETE, history, _revinclude or chained parameters. $find and Slot searches that compute free slots cover at most 366 days."
 	if h.opts.BaseURL != "" {
 		cs.Implementation = &CapabilityImplementation{Description: cs.Title, URL: h.opts.BaseURL}
 	}
