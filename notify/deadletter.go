@@ -11,9 +11,11 @@ import (
 )
 
 // DeadLetter records an event a subscriber gave up on: every attempt
-// failed, or the receiver refused it for good (a 4xx other than 408 and
-// 429). Delivery moves past the event once its dead letter is recorded, so
-// one bad event never blocks the appointments behind it.
+// failed, the message could not be built, or the receiver refused it for
+// good (a 4xx other than 408, 409, 425 and 429, or a redirect the message
+// cannot follow; see Webhook). Delivery moves past the event once its dead
+// letter is recorded, so one bad event never blocks the appointments behind
+// it.
 type DeadLetter struct {
 	// Subscriber is the webhook's name (WebhookOptions.Name).
 	Subscriber string

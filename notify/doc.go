@@ -77,7 +77,9 @@
 // each. Retry-After is honoured: when such an answer carries it (seconds or
 // an HTTP date), the wait is the longer of the backoff and the delay asked
 // for, capped at Backoff.Max (5m by default). Any other 4xx means the
-// receiver refused the message for good, whatever its Retry-After says.
+// receiver refused the message for good, whatever its Retry-After says; so
+// does a 3xx the HTTP client does not follow (300, 304...) or follows with a
+// bodiless GET (301, 302, 303): the message cannot arrive at that URL.
 // Either way the event then becomes a DeadLetter: recorded by DeadLetters
 // (by default in memory, logging only ids; implement the interface to keep
 // them in a table), after which delivery moves on. Webhook.Redeliver sends

@@ -341,21 +341,27 @@ func (r *Reminders) zoneOf(ctx context.Context, tx store.ReadTx, a *scheduling.A
 		if typ != "Slot" {
 			continue
 		}
+		// The cache holds nil for a slot that is not stored: try the next.
 		if loc, ok := cache["Slot/"+id]; ok {
-			return loc, nil
-		}
-		loc := r.zone
-		slot, err := store.Get[scheduling.Slot](ctx, tx, id)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return nil, fmt.Errorf("notify: reminders: read slot %s: %w", id, err)
-		default:
-			if l, err := r.scheduleZone(ctx, tx, slot.Schedule, cache); err != nil {
-				return nil, err
-			} else if l != nil {
-				loc = l
+			if loc != nil {
+				return loc, nil
 			}
+			continue
+		}
+		slot, err := store.Get[scheduling.Slot](ctx, tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			cache["Slot/"+id] = nil
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("notify: reminders: read slot %s: %w", id, err)
+		}
+		loc, err := r.scheduleZone(ctx, tx, slot.Schedule, cache)
+		if err != nil {
+			return nil, err
+		}
+		if loc == nil {
+			loc = r.zone
 		}
 		cache["Slot/"+id] = loc
 		return loc, nil

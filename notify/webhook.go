@@ -101,8 +101,9 @@ type WebhookOptions struct {
 // for in a Retry-After header (seconds or an HTTP date), capped at
 // Backoff.Max; after MaxAttempts, or at once on any other 4xx (the
 // receiver refused the message for good, whatever its Retry-After says;
-// likewise on a redirect the client follows with a bodiless GET), the event
-// is recorded as a DeadLetter and Deliver returns nil so delivery moves on.
+// likewise on a 3xx the client does not follow, such as 300 or 304, and on
+// a redirect the client follows with a bodiless GET), the event is recorded
+// as a DeadLetter and Deliver returns nil so delivery moves on.
 // Deliver returns an error only when the event must be offered again: the
 // context ended (a shutdown), the store could not be read, or the dead
 // letter could not be recorded. Because the dispatcher calls a subscriber
@@ -353,7 +354,10 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 	switch {
 	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusConflict,
 		resp.StatusCode == http.StatusTooEarly, resp.StatusCode == http.StatusTooManyRequests:
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+	case resp.StatusCode >= 300 && resp.StatusCode < 500:
+		// Any other 4xx, or a 3xx the client did not follow (300, 304, a
+		// 307 without Location...): the receiver will not take the message
+		// at this URL, however often it is sent.
 		ae.permanent = true
 	}
 	if !ae.permanent {
