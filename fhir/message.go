@@ -3,6 +3,7 @@ package fhir
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -89,7 +90,7 @@ type MessageOptions struct {
 	// Related are resources the appointment refers to (its patients,
 	// practitioners, locations, devices, slots...). The detailed form
 	// includes them all, patients first; the lightweight form reads only the
-	// patients' identifiers.
+	// patients' identifiers. Nil entries, typed or not, are skipped.
 	Related []scheduling.Resource
 }
 
@@ -245,6 +246,9 @@ func splitRelated(rs []scheduling.Resource) (patients []*scheduling.Patient, oth
 	for _, r := range rs {
 		if r == nil {
 			continue
+		}
+		if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.IsNil() {
+			continue // a typed nil such as (*scheduling.Slot)(nil)
 		}
 		key := r.ResourceType() + "/" + r.Metadata().ID
 		if seen[key] {

@@ -299,3 +299,22 @@ func ExampleNewMessage() {
 	// Output:
 	// {"resourceType":"Bundle","id":"event-1","type":"message","timestamp":"2026-02-28T09:00:00Z","entry":[{"fullUrl":"https://clinic.example/fhir/MessageHeader/event-1","resource":{"resourceType":"MessageHeader","id":"event-1","extension":[{"url":"https://openslot.dev/fhir/StructureDefinition/coarse-event","valueUri":"https://openslot.dev/fhir/events/appointment-updated"},{"url":"https://openslot.dev/fhir/StructureDefinition/previous-period","valuePeriod":{"start":"2026-03-01T09:00:00Z","end":"2026-03-01T09:30:00Z"}}],"eventUri":"https://openslot.dev/fhir/events/appointment-rescheduled","source":{"name":"openslot","software":"openslot","endpoint":"https://clinic.example/fhir"},"focus":[{"reference":"Appointment/a1"}],"definition":"https://openslot.dev/fhir/MessageDefinition/appointment-notification-lightweight"}},{"fullUrl":"https://clinic.example/fhir/Appointment/a1","resource":{"resourceType":"Appointment","id":"a1","meta":{"versionId":"2"},"status":"booked","start":"2026-03-02T09:00:00Z","end":"2026-03-02T09:30:00Z","participant":[{"actor":{"reference":"Patient/p1","identifier":{"system":"urn:mrn","value":"12345"}},"status":"accepted"}]}},{"fullUrl":"https://clinic.example/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","identifier":[{"system":"urn:mrn","value":"12345"}]}}]}
 }
+
+// Nil entries of Related, also typed nils, are skipped: no panic, and the
+// message is the one without them.
+func TestNewMessageSkipsNilRelated(t *testing.T) {
+	e := msgEvent(scheduling.EventBooked)
+	opts := MessageOptions{Form: MessageDetailed, Source: "https://clinic.example/fhir"}
+	want, err := NewMessage(e, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Related = []scheduling.Resource{nil, (*scheduling.Slot)(nil), (*scheduling.Patient)(nil)}
+	got, err := NewMessage(e, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mustMarshalT(t, got), mustMarshalT(t, want)) {
+		t.Errorf("with nil related resources:\n%s\nwant:\n%s", mustMarshalT(t, got), mustMarshalT(t, want))
+	}
+}
