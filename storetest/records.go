@@ -15,6 +15,7 @@ import (
 var idempotencyCases = []testCase{
 	{"RecordAndConflict", testIdempotency},
 	{"ConcurrentSameKey", testIdempotencyConcurrent},
+	{"ControlCharacters", testIdempotencyControlCharacters},
 }
 
 var cursorCases = []testCase{
@@ -295,4 +296,21 @@ func testRefusesOverlapConcurrent(t tb, s store.Store) {
 	if n := wins.Load(); n != 1 {
 		broke(t, "with RefusesOverlap, overlapping exclusive entries are refused even without LockSchedules", "%d of 6 overlapping entries stored", n)
 	}
+}
+
+// testIdempotencyControlCharacters records a key that holds a NUL: it is
+// found by the same key and by no other.
+func testIdempotencyControlCharacters(t tb, s store.Store) {
+	update(t, s, "SetIdempotent", func(ctx context.Context, tx store.Tx) error {
+		return tx.SetIdempotent(ctx, "k\x00nul", "Appointment/a1")
+	})
+	view(t, s, "Idempotent", func(ctx context.Context, tx store.ReadTx) error {
+		if v, err := tx.Idempotent(ctx, "k\x00nul"); err != nil || v != "Appointment/a1" {
+			broke(t, "Idempotent returns the result recorded under a key with control characters", "%q, %v", v, err)
+		}
+		if v, err := tx.Idempotent(ctx, "k"); !errors.Is(err, store.ErrNotFound) {
+			broke(t, "a key with a NUL is not another key cut at the NUL", "k = %q, %v", v, err)
+		}
+		return nil
+	})
 }

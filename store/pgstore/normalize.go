@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,6 +18,34 @@ func normTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.Truncate(time.Microsecond).UTC()
+}
+
+// pgText is s as a text column can hold it. PostgreSQL text cannot contain
+// the NUL character, which Go strings (and JSON strings, as \u0000) can,
+// so each NUL becomes U+FFFD. Search terms and idempotency keys pass
+// through it when they are written and when they are looked up, so a
+// lookup matches what it matched before (and a NUL matches a U+FFFD in the
+// same place). Bodies need nothing: they are json, which keeps \u0000.
+func pgText(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// pgTexts is pgText of each of ss, ss itself when none holds a NUL.
+func pgTexts(ss []string) []string {
+	for i, s := range ss {
+		if strings.IndexByte(s, 0) >= 0 {
+			out := make([]string, len(ss))
+			copy(out, ss[:i])
+			for j := i; j < len(ss); j++ {
+				out[j] = pgText(ss[j])
+			}
+			return out
+		}
+	}
+	return ss
 }
 
 var (

@@ -70,7 +70,7 @@ func (t *txn) lockAndPrefetch(ctx context.Context, scheduleIDs []string) error {
 	// array of keys plans worse and costs more than a few cached
 	// primary-key lookups in one batch.
 	for _, k := range pf.Resources {
-		b.Queue(getSQL, k.Type, k.ID)
+		b.Queue(getSQL, k.Type, pgText(k.ID))
 	}
 	for _, r := range pf.Busy {
 		b.Queue(busySQL, busyArgs(r.ScheduleIDs, r.From, r.To)...)

@@ -109,13 +109,13 @@ func (t *txn) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
 	}
 	if len(q.IDs) > 0 {
-		add("id = ANY($?::text[])", q.IDs)
+		add("id = ANY($?::text[])", pgTexts(q.IDs))
 	}
 	for _, any := range q.Terms {
 		if any == nil {
 			any = []string{}
 		}
-		add("terms && $?::text[]", any)
+		add("terms && $?::text[]", pgTexts(any))
 	}
 	if !q.From.IsZero() {
 		add("at >= $?", normTime(q.From))

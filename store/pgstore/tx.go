@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -130,6 +131,7 @@ func (t *txn) prepare(op string, r scheduling.Resource, create bool) (row, error
 	if terms == nil {
 		terms = []string{}
 	}
+	terms = pgTexts(terms)
 	return row{typ: c.ResourceType(), id: m.ID, expect: expect, at: nullTime(normTime(at)), hold: nullTime(hold),
 		terms: terms, body: body, resource: c, updatedAt: t.now}, nil
 }
@@ -141,6 +143,10 @@ func (t *txn) Get(ctx context.Context, typ, id string) (scheduling.Resource, err
 	}
 	if err := checkType("get", typ); err != nil {
 		return nil, err
+	}
+	if strings.IndexByte(id, 0) >= 0 {
+		// No stored id holds a NUL: text cannot (see pgText).
+		return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
 	}
 	if c, ok := t.cached[store.Key{Type: typ, ID: id}]; ok {
 		if c.body == nil {
@@ -557,7 +563,7 @@ func (t *txn) Idempotent(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	var result string
-	err := t.queryRow(ctx, `SELECT result FROM idempotency WHERE key = $1`, key).Scan(&result)
+	err := t.queryRow(ctx, `SELECT result FROM idempotency WHERE key = $1`, pgText(key)).Scan(&result)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("idempotency key %q: %w", key, store.ErrNotFound)
 	}
@@ -584,7 +590,7 @@ func (t *txn) SetIdempotent(ctx context.Context, key, result string) error {
 			RETURNING 1)
 		SELECT openslot_refuse('exists') WHERE NOT EXISTS (SELECT FROM w)`,
 		func(string) error { return fmt.Errorf("%s: exists: %w", what, store.ErrConflict) },
-		key, result, t.now)
+		pgText(key), result, t.now)
 	return nil
 }
 
