@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -60,6 +61,10 @@ type Dispatcher struct {
 type subscription struct {
 	name string
 	fn   Handler
+	// busy is held while a round (of Run or RunOnce) delivers to the
+	// subscriber: rounds of one Dispatcher share its lease holder, so the
+	// lease cannot keep them apart.
+	busy *sync.Mutex
 }
 
 // NewDispatcher returns a Dispatcher over st's event log. opts may be nil.
@@ -103,7 +108,7 @@ func (d *Dispatcher) Subscribe(name string, fn Handler) error {
 			return fmt.Errorf("%w: subscribe: %q is already subscribed", scheduling.ErrInvalid, name)
 		}
 	}
-	d.subs = append(d.subs, subscription{name, fn})
+	d.subs = append(d.subs, subscription{name, fn, new(sync.Mutex)})
 	return nil
 }
 
@@ -116,16 +121,15 @@ const ackTimeout = 10 * time.Second
 
 // RunOnce delivers every event recorded so far to every subscriber and
 // returns how many deliveries succeeded. A subscriber whose handler fails
-// stops at that event; the others go on. The errors of all subscribers are
-// joined.
+// stops at that event; the others go on. A subscriber that another round of
+// this Dispatcher is serving (Run's, or another RunOnce's) is skipped, as
+// one whose lease another dispatcher holds: a subscriber gets one event at
+// a time. The errors of all subscribers are joined.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
-	d.mu.Lock()
-	subs := append([]subscription(nil), d.subs...)
-	d.mu.Unlock()
 	total := 0
 	var errs []error
-	for _, s := range subs {
-		n, err := d.deliver(ctx, s)
+	for _, s := range d.subscriptions() {
+		n, err := d.deliverAlone(ctx, s)
 		total += n
 		if err != nil {
 			if ctx.Err() != nil {
@@ -137,21 +141,69 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	return total, errors.Join(errs...)
 }
 
-// Run calls RunOnce every PollInterval until ctx ends, then returns ctx's
-// error. Handler failures are logged and retried on the next round.
+// Run delivers to every subscriber, as RunOnce does, every PollInterval
+// until ctx ends, then waits for the deliveries under way and returns ctx's
+// error. Each subscriber has rounds of its own, so one whose handler is
+// slow or failing holds back only itself; handlers of different subscribers
+// may run at the same time. Handler failures are logged and retried on the
+// subscriber's next round. A handler that panics makes Run panic with the
+// same value, as when Run called handlers itself; the other deliveries
+// under way go on until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTicker(d.opts.PollInterval)
 	defer t.Stop()
+	var wg sync.WaitGroup
+	panicked := make(chan any, 1)
 	for {
-		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			d.log.LogAttrs(ctx, slog.LevelWarn, "openslot: event delivery failed", slog.String("error", errorKind(err)))
+		for _, s := range d.subscriptions() {
+			if !s.busy.TryLock() {
+				continue // its last round is still running
+			}
+			wg.Go(func() {
+				defer s.busy.Unlock()
+				defer func() {
+					if p := recover(); p != nil {
+						select {
+						case panicked <- p:
+						default: // Run is panicking with another already
+						}
+					}
+				}()
+				if _, err := d.deliver(ctx, s); err != nil && ctx.Err() == nil {
+					d.log.LogAttrs(ctx, slog.LevelWarn, "openslot: event delivery failed",
+						slog.String("subscriber", s.name), slog.String("error", errorKind(err)))
+				}
+			})
 		}
 		select {
+		case p := <-panicked:
+			panic(p)
 		case <-ctx.Done():
+			wg.Wait()
+			select {
+			case p := <-panicked:
+				panic(p)
+			default:
+			}
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
+}
+
+func (d *Dispatcher) subscriptions() []subscription {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.subs)
+}
+
+// deliverAlone delivers to s unless another round of d is doing so.
+func (d *Dispatcher) deliverAlone(ctx context.Context, s subscription) (int, error) {
+	if !s.busy.TryLock() {
+		return 0, nil
+	}
+	defer s.busy.Unlock()
+	return d.deliver(ctx, s)
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, s subscription) (int, error) {
@@ -232,13 +284,17 @@ func (d *Dispatcher) deliver(ctx context.Context, s subscription) (int, error) {
 // LeaseTTL/3 while fn runs, so a slow delivery never lets another
 // dispatcher take the subscriber over mid-event; if the lease is lost all
 // the same, fn's context is cancelled and handle returns errLeaseLost.
+// Renewal goes on until fn returns even once ctx has ended: a handler that
+// finishes its event during a graceful shutdown keeps the lease, and its
+// event is acknowledged.
 func (d *Dispatcher) handle(ctx context.Context, fn Handler, consumer string, leases bool, e store.EventRecord) error {
 	if !leases {
 		return fn(ctx, e)
 	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stop := make(chan struct{})
+	rctx, stopRenewing := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRenewing() // fn may panic
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
@@ -246,16 +302,14 @@ func (d *Dispatcher) handle(ctx context.Context, fn Handler, consumer string, le
 		defer t.Stop()
 		for {
 			select {
-			case <-stop:
-				return
-			case <-hctx.Done():
+			case <-rctx.Done():
 				return
 			case <-t.C:
 			}
 			var held bool
-			err := retryUpdate(hctx, d.st, DefaultMaxRetries, d.log, "lease", func(tx store.Tx) error {
+			err := retryUpdate(rctx, d.st, DefaultMaxRetries, d.log, "lease", func(tx store.Tx) error {
 				var err error
-				held, err = tx.TryLease(hctx, consumer, d.opts.Holder, d.opts.Now(), d.opts.LeaseTTL)
+				held, err = tx.TryLease(rctx, consumer, d.opts.Holder, d.opts.Now(), d.opts.LeaseTTL)
 				return err
 			})
 			if err == nil && !held {
@@ -265,7 +319,7 @@ func (d *Dispatcher) handle(ctx context.Context, fn Handler, consumer string, le
 		}
 	}()
 	err := fn(hctx, e)
-	close(stop)
+	stopRenewing()
 	<-renewed
 	if errors.Is(context.Cause(hctx), errLeaseLost) {
 		return errLeaseLost
