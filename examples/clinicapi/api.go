@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/openslot/openslot/scheduling"
 )
@@ -235,7 +236,8 @@ type patientRequest struct {
 
 // patient validates p and returns it as a scheduling.Patient. prefix is put
 // before field names ("patient." inside a booking); today bounds the birth
-// date.
+// date. A name holds no control characters (FHIR strings may not, and
+// PostgreSQL cannot store a NUL in the name's search terms).
 func (p patientRequest) patient(prefix string, today scheduling.Date) (*scheduling.Patient, error) {
 	first, last := strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName)
 	switch {
@@ -245,6 +247,10 @@ func (p patientRequest) patient(prefix string, today scheduling.Date) (*scheduli
 		return nil, badRequest(prefix+"first_name", "longer than %d bytes", maxName)
 	case len(last) > maxName:
 		return nil, badRequest(prefix+"last_name", "longer than %d bytes", maxName)
+	case strings.ContainsFunc(first, unicode.IsControl):
+		return nil, badRequest(prefix+"first_name", "contains a control character")
+	case strings.ContainsFunc(last, unicode.IsControl):
+		return nil, badRequest(prefix+"last_name", "contains a control character")
 	case p.Mobile == "":
 		return nil, badRequest(prefix+"mobile", "required")
 	case !mobilePattern.MatchString(p.Mobile):

@@ -109,6 +109,12 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // today is the current date in loc.
 func (s *server) today(loc *time.Location) scheduling.Date { return scheduling.DateOf(s.now().In(loc)) }
 
+// latestZone is the zone furthest ahead of UTC (UTC+14): its date is the
+// latest date anywhere. A birth date after today there is in the future
+// wherever the patient was born; a birth date checked against today in UTC
+// would refuse a baby born this morning in Bengaluru.
+var latestZone = time.FixedZone("UTC+14", 14*60*60)
+
 // POST /dr/v1/patient adds a patient to the practice's directory.
 func (s *server) addPatient(w http.ResponseWriter, r *http.Request) {
 	var req patientRequest
@@ -116,7 +122,7 @@ func (s *server) addPatient(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := req.patient("", s.today(time.UTC))
+	p, err := req.patient("", s.today(latestZone))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -286,7 +292,7 @@ func (s *server) book(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	b, err := req.validate(s.today(time.UTC))
+	b, err := req.validate(s.today(latestZone))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/openslot/openslot/scheduling"
 )
@@ -237,9 +238,10 @@ func (b *booking) resources() []member {
 // all problems at once, each naming its field:
 //   - startDate and endDate are required date-times, end after start; a
 //     date-time without a UTC offset is read in timeZone, and refused
-//     without one;
+//     without one or when the clocks skip it (see wallClock);
 //   - timeZone, when given, is an IANA zone name;
-//   - channelId is required; comment is at most 256 characters;
+//   - channelId is required; comment is at most 256 characters; channelId,
+//     sourceSystem, codes and slot ids hold no control characters;
 //   - participants: exactly one Patient and one Facility; a Practitioner or
 //     a Device (asset) for a single-resource appointment, one of each for a
 //     multi-resource one; every reference is "Type/id";
@@ -284,6 +286,8 @@ func (req bookAppointmentRequest) validate() (*booking, *problem) {
 		bad("channelId: required")
 	case len(req.ChannelID) > 64:
 		bad("channelId: longer than 64 characters")
+	case hasControl(req.ChannelID):
+		bad("channelId: contains a control character")
 	}
 	if n := len([]rune(req.Comment)); n > maxComment {
 		bad("comment: %d characters, at most %d", n, maxComment)
@@ -291,8 +295,11 @@ func (req bookAppointmentRequest) validate() (*booking, *problem) {
 	if len(req.Description) > maxText {
 		bad("description: longer than %d bytes", maxText)
 	}
-	if len(b.sourceSystem) > 200 {
+	switch {
+	case len(b.sourceSystem) > 200:
 		bad("sourceSystem: longer than 200 bytes")
+	case hasControl(b.sourceSystem):
+		bad("sourceSystem: contains a control character")
 	}
 
 	b.apptTypes = codes("appointmentTypes", req.AppointmentTypes, bad)
@@ -391,6 +398,8 @@ func (b *booking) externalSlots(slots []slotInput, bad func(string, ...any)) {
 			bad("%s.id: required", field)
 		case len(s.ID) > 200:
 			bad("%s.id: longer than 200 bytes", field)
+		case hasControl(s.ID):
+			bad("%s.id: contains a control character", field)
 		case seen[s.ID]:
 			bad("%s.id: %q is given twice", field, s.ID)
 		}
@@ -414,7 +423,7 @@ func (b *booking) externalSlots(slots []slotInput, bad func(string, ...any)) {
 }
 
 // parseDateTime reads an RFC 3339 date-time; one without a UTC offset is
-// read in loc when the request gave a time zone.
+// read in loc (see wallClock) when the request gave a time zone.
 func parseDateTime(field, s string, loc *time.Location, zoneGiven bool, bad func(string, ...any)) (time.Time, bool) {
 	if s == "" {
 		bad("%s: required", field)
@@ -426,7 +435,11 @@ func parseDateTime(field, s string, loc *time.Location, zoneGiven bool, bad func
 	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, time.UTC); err == nil {
 		switch {
 		case loc != nil:
-			return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), true
+			local, ok := wallClock(t, loc)
+			if !ok {
+				bad("%s: %q does not exist in %s (the clocks skip it)", field, s, loc)
+			}
+			return local, ok
 		case !zoneGiven:
 			bad("%s: %q has no UTC offset: add one (2013-12-10T09:00:00Z) or give timeZone", field, s)
 		}
@@ -434,6 +447,23 @@ func parseDateTime(field, s string, loc *time.Location, zoneGiven bool, bad func
 	}
 	bad("%s: %q is not a date-time such as 2013-12-10T09:00:00Z", field, s)
 	return time.Time{}, false
+}
+
+// wallClock returns the instant at which the clocks of loc show the date
+// and time of w (read as UTC), with the DST policy of package availability
+// for a time they show twice: its first occurrence. A time they skip (a
+// spring-forward gap) does not exist: ok is false. time.Date leaves both
+// cases to chance, and its choice differs by zone.
+func wallClock(w time.Time, loc *time.Location) (t time.Time, ok bool) {
+	// Every offset the time may have is in force within a day of it.
+	for _, probe := range []time.Time{w.Add(-24 * time.Hour), w, w.Add(24 * time.Hour)} {
+		_, offset := probe.In(loc).Zone()
+		at := w.Add(-time.Duration(offset) * time.Second)
+		if _, actual := at.In(loc).Zone(); actual == offset && (!ok || at.Before(t)) {
+			t, ok = at, true
+		}
+	}
+	return t.In(loc), ok
 }
 
 // codes checks a list of bare codes.
@@ -448,7 +478,14 @@ func codes(field string, cs []string, bad func(string, ...any)) []string {
 			bad("%s[%d]: empty code", field, i)
 		case len(c) > 200:
 			bad("%s[%d]: longer than 200 bytes", field, i)
+		case hasControl(c):
+			bad("%s[%d]: contains a control character", field, i)
 		}
 	}
 	return cs
 }
+
+// hasControl reports whether s holds a control character, which no code
+// or identifier has (FHIR strings may not hold them, and PostgreSQL cannot
+// store a NUL in the search terms codes become).
+func hasControl(s string) bool { return strings.ContainsFunc(s, unicode.IsControl) }

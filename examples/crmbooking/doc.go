@@ -35,9 +35,11 @@
 // refused with a message naming the field:
 //
 //   - startDate and endDate are required, end after start; a date-time
-//     without a UTC offset is read in timeZone (and refused without one);
-//     timeZone is an IANA name;
-//   - channelId is required; comment has at most 256 characters;
+//     without a UTC offset is read in timeZone (and refused without one):
+//     a local time the clocks skip is refused, one they show twice is the
+//     first of the two; timeZone is an IANA name;
+//   - channelId is required; comment has at most 256 characters; channelId,
+//     sourceSystem, codes and slot ids hold no control characters;
 //   - participants: exactly one Patient and one Facility, and a Practitioner
 //     or a Device ("Asset" is accepted as a name for a device) for a
 //     single-resource appointment, one of each for a multi-resource one;

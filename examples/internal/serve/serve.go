@@ -56,7 +56,8 @@ func (p Program) Main() {
 // Run parses args (-addr, -postgres), opens the store (the URL from
 // getenv(DatabaseEnv) when -postgres is not given; in memory when there is
 // none), sets the program up and serves it until ctx ends. Usage and the
-// final "stopped" line go to out. When ready is not nil it receives the
+// final "stopped" line go to out; -h prints the flags there and returns
+// nil without serving. When ready is not nil it receives the
 // address the server listens on, once it accepts connections.
 func (p Program) Run(ctx context.Context, args []string, getenv func(string) string, out io.Writer, ready chan<- string) error {
 	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
@@ -64,6 +65,9 @@ func (p Program) Run(ctx context.Context, args []string, getenv func(string) str
 	addr := fs.String("addr", p.Addr, "address to listen on")
 	dbURL := fs.String("postgres", "", "PostgreSQL URL (default $"+DatabaseEnv+"; empty: in memory)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h printed the flags: not a failure
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
