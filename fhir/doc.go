@@ -66,8 +66,12 @@
 // original only while the model still holds the same value, so a decoded
 // resource comes back as it was sent, and a value changed in Go wins. Model
 // times keep the offset they were sent with; a partial date maps to its
-// first instant in UTC. The model's end-of-day time 24:00 is written as
-// 00:00:00, which the model reads the same way for an end.
+// first instant in UTC, except the end of a Period, which includes the
+// whole of its date, month or year (R4 Period) and so maps to the first
+// instant after it (the model's ends are exclusive): notAvailable
+// 2016-01-01..2016-01-01 is the whole of that day. The model's end-of-day
+// time 24:00 is written as 00:00:00, which the model reads the same way
+// for an end.
 //
 // # openslot extensions
 //

@@ -91,8 +91,14 @@ func fromConceptPtr(c *scheduling.CodeableConcept) *CodeableConcept {
 	return &f
 }
 
+// period maps a Period; an end written as a partial date maps to the end
+// of the range it covers (see partialEnd).
 func (c *conv) period(path string, p Period) scheduling.Period {
-	return scheduling.Period{Start: c.time(path+".start", p.Start), End: c.time(path+".end", p.End)}
+	end := c.time(path+".end", p.End)
+	if !end.IsZero() {
+		end = partialEnd(p.End, end)
+	}
+	return scheduling.Period{Start: c.time(path+".start", p.Start), End: end}
 }
 
 func (c *conv) periodPtr(path string, p *Period) *scheduling.Period {
@@ -230,11 +236,18 @@ func fromNames(ns []scheduling.HumanName) []HumanName {
 	})
 }
 
+// timeOfDay maps an R4 time. The model holds whole seconds: a fraction
+// ("08:00:00.000", allowed by R4) is dropped, and the mapping keeps the
+// original for the way back (see mapper).
 func (c *conv) timeOfDay(path, s string) scheduling.TimeOfDay {
 	if s == "" {
 		return 0
 	}
-	t, err := scheduling.ParseTimeOfDay(s)
+	whole := s
+	if len(s) > 9 && s[8] == '.' && allDigits(s[9:]) {
+		whole = s[:8]
+	}
+	t, err := scheduling.ParseTimeOfDay(whole)
 	if err != nil {
 		c.fail(path, "%q is not a FHIR time (HH:MM:SS)", s)
 	}

@@ -354,8 +354,13 @@ func (w *walker) primitive(n *jnode, typ string, prim compiledPrim) {
 	}
 	switch typ {
 	case "integer", "positiveInt", "unsignedInt":
-		if _, err := strconv.ParseInt(text, 10, 64); err != nil || len(text) > 10 {
+		// R4 integers are 32-bit signed. The schema's unsignedInt pattern
+		// ("^[0]|([1-9][0-9]*)$", anchored on one side only) lets a sign
+		// through: an unsignedInt is never negative.
+		if _, err := strconv.ParseInt(text, 10, 32); err != nil {
 			w.add(IssueValue, "", "%s is out of range for a 32-bit %s", text, typ)
+		} else if typ == "unsignedInt" && strings.HasPrefix(text, "-") {
+			w.add(IssueValue, "", "%q is not a valid unsignedInt: it must not be negative", text)
 		}
 	case "date", "dateTime", "instant":
 		if _, _, err := parseDateTime(text); err != nil {

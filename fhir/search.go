@@ -28,8 +28,8 @@ import (
 //     absolute URL (its last two segments), ":Type" to name the type,
 //     ":identifier" with a token value to match Reference.identifier.
 //   - string (name, device-name): the whole of one name part or of the full
-//     name, without regard to case; prefix and :contains matching are not
-//     supported.
+//     name, without regard to case (with :exact, as written: case
+//     matters); prefix and :contains matching are not supported.
 //   - date: an instant or a partial date (YYYY, YYYY-MM, YYYY-MM-DD, or a
 //     dateTime without seconds; partial values without a zone are read in
 //     UTC), with a prefix: eq (the default: the whole precision range of the
@@ -45,8 +45,9 @@ import (
 // of the searched type), _sort (the date parameter, "-" for descending;
 // _id for types without one), _total (none skips counting), _id,
 // _lastUpdated. Paging follows the Bundle's next link (_cursor). Other
-// parameters are ignored with a warning in the Bundle, or refused with 400
-// when the request says Prefer: handling=strict.
+// parameters, chained ones among them (patient.name, patient:Patient.name),
+// are ignored with a warning in the Bundle, or refused with 400 when the
+// request says Prefer: handling=strict.
 
 type paramKind int
 
@@ -141,7 +142,8 @@ type searchSpec struct {
 	filters []func(scheduling.Resource) bool
 	// warnings are parameters ignored, for the Bundle's OperationOutcome.
 	warnings []string
-	// values are the parameters as given, for paging links.
+	// values are the parameters used, for the self and paging links: those
+	// given, less those ignored.
 	values url.Values
 	// params are the served parameters present, by name, with their values.
 	params  map[string][]string
@@ -199,12 +201,15 @@ func parseSearch(resourceType string, values url.Values, now time.Time, strict b
 			sp.params[name] = append(sp.params[name], vals...)
 		default:
 			d, ok := defs[name]
-			if !ok {
+			// patient:Patient.name is a chain with a type, like patient.name
+			if !ok || strings.Contains(modifier, ".") {
 				msg := fmt.Sprintf("search parameter %q is not supported for %s and was ignored", full, resourceType)
 				if strict {
 					return nil, &httpError{status: 400, code: IssueNotSupported, msg: msg}
 				}
 				sp.warnings = append(sp.warnings, msg)
+				// the links say what the search was run on
+				sp.values = without(sp.values, full)
 				continue
 			}
 			sp.params[name] = append(sp.params[name], vals...)
@@ -219,6 +224,18 @@ func parseSearch(resourceType string, values url.Values, now time.Time, strict b
 		}
 	}
 	return sp, nil
+}
+
+// without returns a copy of values without key (the caller's map is left
+// as it is).
+func without(values url.Values, key string) url.Values {
+	out := make(url.Values, len(values))
+	for k, v := range values {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func appendIDs(ids []string, v string) []string {
@@ -294,7 +311,7 @@ func (sp *searchSpec) parseParam(resourceType, name, modifier string, d paramDef
 		}
 		return sp.parseDate(name, v, now, false, resourceType)
 	}
-	var group []string
+	var group, alts []string
 	for _, alt := range strings.Split(v, ",") {
 		alt = strings.TrimSpace(alt)
 		if alt == "" {
@@ -317,9 +334,46 @@ func (sp *searchSpec) parseParam(resourceType, name, modifier string, d paramDef
 			return err
 		}
 		group = append(group, terms...)
+		alts = append(alts, alt)
 	}
 	sp.query.Terms = append(sp.query.Terms, group)
+	if d.kind == kindString && modifier == "exact" {
+		// the terms ignore case: :exact keeps the matches whose name is
+		// one of the values as written
+		sp.filters = append(sp.filters, func(r scheduling.Resource) bool {
+			return slices.ContainsFunc(nameValues(r), func(n string) bool { return slices.Contains(alts, n) })
+		})
+	}
 	return nil
+}
+
+// nameValues are the names the string parameters (name, device-name) of r
+// match: those store.Indexed indexes as name terms, as written.
+func nameValues(r scheduling.Resource) []string {
+	var out []string
+	humanNames := func(ns []scheduling.HumanName) {
+		for _, n := range ns {
+			out = append(out, n.Text, n.Family)
+			out = append(out, n.Given...)
+		}
+	}
+	switch v := r.(type) {
+	case *scheduling.HealthcareService:
+		out = append(out, v.Name)
+	case *scheduling.Organization:
+		out = append(append(out, v.Name), v.Alias...)
+	case *scheduling.Location:
+		out = append(append(out, v.Name), v.Alias...)
+	case *scheduling.Practitioner:
+		humanNames(v.Name)
+	case *scheduling.Patient:
+		humanNames(v.Name)
+	case *scheduling.Device:
+		for _, n := range v.DeviceName {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 func tokenTerms(param, modifier, v string) ([]string, error) {
@@ -453,6 +507,12 @@ func (sp *searchSpec) parseDate(name, v string, now time.Time, lastUpdated bool,
 		}
 	}
 	narrowTo := func(t time.Time) {
+		if t.IsZero() {
+			// 0001-01-01T00:00:00Z is also the zero time, which To reads as
+			// no bound: a microsecond later (the stores' precision) bounds
+			// it the same way, since nothing starts at the zero time
+			t = t.Add(time.Microsecond)
+		}
 		if to.IsZero() || t.Before(*to) {
 			*to = t
 		}

@@ -42,6 +42,22 @@ func errorf(path, format string, args ...any) error {
 	return newOutcomeError([]OperationOutcomeIssue{newIssue(IssueValue, path, format, args...)})
 }
 
+// partialEnd returns the end of the range a partial date covers (the
+// first instant after it): a Period end written as a partial date includes
+// the whole of that date (R4 Period), and the model's ends are exclusive.
+// A full dateTime is returned as it is.
+func partialEnd(s string, t time.Time) time.Time {
+	switch len(s) {
+	case 4:
+		return t.AddDate(1, 0, 0)
+	case 7:
+		return t.AddDate(0, 1, 0)
+	case 10:
+		return t.AddDate(0, 0, 1)
+	}
+	return t
+}
+
 // parseInstant parses an element holding an instant or dateTime for the
 // model; "" yields the zero time.
 func parseInstant(path, s string) (time.Time, error) {
