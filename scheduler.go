@@ -168,10 +168,14 @@ type validator interface{ Validate() error }
 //
 // Schedules must also compile (valid RRULE text and time zone). A Slot
 // with a busy, busy-unavailable or busy-tentative status makes its time
-// busy on its schedule (for example an imported busy interval). An
-// Appointment can only be created as a proposal (status proposed or
-// empty; it occupies nothing): bookings, holds and waitlist entries are
-// made with Book, Hold and Waitlist, answers with Respond.
+// busy on its schedule (for example an imported busy interval). That time
+// is recorded as given, not checked against the schedule's availability or
+// capacity, and written under the schedule's lock
+// (store.Tx.LockSchedules), as a booking is: a booking of the same time
+// either sees it or has committed before it is written. An Appointment can
+// only be created as a proposal (status proposed or empty; it occupies
+// nothing): bookings, holds and waitlist entries are made with Book, Hold
+// and Waitlist, answers with Respond.
 func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 	if err := checkResource("create", r); err != nil {
 		return err
@@ -207,8 +211,20 @@ func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 	if m.ID == "" {
 		m.ID = s.newID()
 	}
+	var busyOn string // the schedule a busy slot makes busy
+	if sl, ok := r.(*scheduling.Slot); ok {
+		var err error
+		if busyOn, err = slotBusySchedule(sl); err != nil {
+			return err
+		}
+	}
 	err := s.update(ctx, "create", func(tx store.Tx) error {
 		m.Version = 0
+		if busyOn != "" {
+			if err := tx.LockSchedules(ctx, busyOn); err != nil {
+				return err
+			}
+		}
 		if err := checkNew(ctx, tx, r.ResourceType(), m.ID); err != nil {
 			return err
 		}
@@ -241,7 +257,9 @@ func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 // scheduling.ErrInvalidTransition (use the action methods), a change of
 // the patient participant with scheduling.ErrPatientImmutable. It records
 // an "updated" event. A Slot that an appointment occupies cannot be
-// updated; other slots keep their busy time in step with their status. A
+// updated; other slots keep their busy time in step with their status and
+// schedule (see Create), under the lock of the schedules whose busy time
+// changes: the one the stored slot makes busy and the one r makes busy. A
 // nil r, also a typed nil such as (*scheduling.Schedule)(nil), fails with
 // scheduling.ErrInvalid and writes nothing.
 func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
@@ -266,6 +284,13 @@ func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
 	}
 	if _, ok := r.(*scheduling.AppointmentResponse); ok {
 		return fmt.Errorf("%w: update: record an AppointmentResponse with Respond", scheduling.ErrInvalid)
+	}
+	var busyOn string // the schedule the slot will make busy
+	if sl, ok := r.(*scheduling.Slot); ok {
+		var err error
+		if busyOn, err = slotBusySchedule(sl); err != nil {
+			return err
+		}
 	}
 	expect := m.Version
 	var result scheduling.Meta
@@ -294,6 +319,19 @@ func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
 			tr.Event.Appointment.Meta = next.Meta // the rest is already a deep copy of next
 			return tx.AppendEvent(ctx, tr.Event)
 		case *scheduling.Slot:
+			// The stored slot's busy time goes and r's comes, each under
+			// its schedule's lock. A stored schedule reference that is not
+			// a Schedule's made nothing busy.
+			lock := make([]string, 0, 2)
+			if busyOn != "" {
+				lock = append(lock, busyOn)
+			}
+			if was, _ := slotBusySchedule(old.(*scheduling.Slot)); was != "" {
+				lock = append(lock, was)
+			}
+			if err := tx.LockSchedules(ctx, sortedUnique(lock)...); err != nil {
+				return err
+			}
 			if err := s.checkFreeSlot(ctx, tx, v.ID); err != nil {
 				return err
 			}
@@ -410,17 +448,30 @@ func (s *Scheduler) checkFreeSlot(ctx context.Context, tx store.ReadTx, slotID s
 // slotBusyID is the id of the busy entry a stored busy slot owns.
 func slotBusyID(slotID string) string { return "slot-" + slotID }
 
-// addSlotBusy records the busy time of a stored slot that is not an
-// appointment's.
-func addSlotBusy(ctx context.Context, tx store.Tx, sl *scheduling.Slot) error {
+// slotBusySchedule returns the id of the schedule whose time a stored slot
+// that is not an appointment's makes busy: its schedule when its status is
+// busy, busy-unavailable or busy-tentative, "" for any other status. A busy
+// slot whose schedule reference is not a Schedule's fails with
+// scheduling.ErrInvalid.
+func slotBusySchedule(sl *scheduling.Slot) (string, error) {
 	switch sl.Status {
 	case scheduling.SlotBusy, scheduling.SlotBusyUnavailable, scheduling.SlotBusyTentative:
 	default:
-		return nil
+		return "", nil
 	}
 	typ, id := sl.Schedule.Split()
-	if typ != "Schedule" {
-		return fmt.Errorf("%w: slot %s: schedule must reference a Schedule", scheduling.ErrInvalid, sl.ID)
+	if typ != "Schedule" || id == "" {
+		return "", fmt.Errorf("%w: slot %s: schedule must reference a Schedule", scheduling.ErrInvalid, sl.ID)
+	}
+	return id, nil
+}
+
+// addSlotBusy records the busy time of a stored slot that is not an
+// appointment's. The caller holds the lock of its schedule.
+func addSlotBusy(ctx context.Context, tx store.Tx, sl *scheduling.Slot) error {
+	id, err := slotBusySchedule(sl)
+	if err != nil || id == "" {
+		return err
 	}
 	b := store.Busy{ID: slotBusyID(sl.ID), ScheduleID: id, Start: sl.Start, End: sl.End}
 	if sl.Status == scheduling.SlotBusyTentative {

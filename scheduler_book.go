@@ -42,9 +42,15 @@ type BookRequest struct {
 	// with ErrConflict.
 	IdempotencyKey string
 	// Service selects the schedules' service policy (duration, notice,
-	// limits, ...). When set and not already there, it is put first in the
-	// appointment's ServiceType; the first ServiceType is the service every
-	// later check of the appointment uses.
+	// limits, ...). When set, it becomes the first of the appointment's
+	// ServiceType (moved there when it is listed already, put there when it
+	// is not): the first ServiceType is the service this check and every
+	// later check of the appointment use.
+	//
+	// With AppointmentID, a stored proposed or waitlisted appointment takes
+	// Service as a new one does. A hold (pending) keeps the service it was
+	// granted: a Service that is not its first ServiceType fails with
+	// scheduling.ErrInvalid, as Schedules other than the held ones do.
 	Service *scheduling.CodeableConcept
 	// Edit, when set, changes fields of the held or booked appointment in
 	// the same transaction (see StatusChange.Edit): with AppointmentID, the
@@ -108,11 +114,7 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 		fresh.Status = scheduling.AppointmentProposed
 		fresh.HeldUntil = time.Time{}
 		needsAction(&fresh)
-		if req.Service != nil && !slices.ContainsFunc(fresh.ServiceType, func(c scheduling.CodeableConcept) bool {
-			return sameConcept(c, *req.Service)
-		}) {
-			fresh.ServiceType = append([]scheduling.CodeableConcept{req.Service.Clone()}, fresh.ServiceType...)
-		}
+		fresh.ServiceType = serviceFirst(fresh.ServiceType, req.Service)
 	}
 	err := s.update(ctx, op, func(tx store.Tx) error {
 		out = nil
@@ -134,6 +136,18 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 			a = *stored
 			if start.IsZero() || (a.Status != scheduling.AppointmentProposed && a.Status != scheduling.AppointmentWaitlist) {
 				start, end = a.Start, a.End
+			}
+			if req.Service != nil {
+				switch a.Status {
+				case scheduling.AppointmentProposed, scheduling.AppointmentWaitlist:
+					a.ServiceType = serviceFirst(a.ServiceType, req.Service)
+				case scheduling.AppointmentPending:
+					// A Hold of a pending appointment is the state machine's to refuse.
+					if svc := serviceOf(&a); action == scheduling.ActionBook && (svc == nil || !sameConcept(*svc, *req.Service)) {
+						return fmt.Errorf("%w: appointment %s holds its time for service %s; it cannot be booked for %s",
+							scheduling.ErrInvalid, a.ID, describeConcept(svc), describeConcept(req.Service))
+					}
+				}
 			}
 		} else {
 			a = fresh
@@ -757,6 +771,38 @@ func serviceOf(a *scheduling.Appointment) *scheduling.CodeableConcept {
 	}
 	c := a.ServiceType[0]
 	return &c
+}
+
+// serviceFirst returns types with svc first: the listed concept that is
+// the same as svc moved to the front, or a copy of svc put there. A nil svc
+// leaves types as they are. types itself is not changed.
+func serviceFirst(types []scheduling.CodeableConcept, svc *scheduling.CodeableConcept) []scheduling.CodeableConcept {
+	if svc == nil {
+		return types
+	}
+	i := slices.IndexFunc(types, func(c scheduling.CodeableConcept) bool { return sameConcept(c, *svc) })
+	switch {
+	case i == 0:
+		return types
+	case i < 0:
+		return append([]scheduling.CodeableConcept{svc.Clone()}, types...)
+	}
+	out := make([]scheduling.CodeableConcept, 0, len(types))
+	out = append(out, types[i])
+	out = append(out, types[:i]...)
+	return append(out, types[i+1:]...)
+}
+
+// describeConcept names a service in an error message: its first code, else
+// its text; "none" for nil.
+func describeConcept(c *scheduling.CodeableConcept) string {
+	switch {
+	case c == nil:
+		return "none"
+	case len(c.Coding) > 0:
+		return c.Coding[0].System + "|" + c.Coding[0].Code
+	}
+	return fmt.Sprintf("%q", c.Text)
 }
 
 func sameConcept(a, b scheduling.CodeableConcept) bool {

@@ -21,7 +21,10 @@ const ExtWaitlistSchedule = scheduling.ExtBase + "waitlist-schedule"
 // WaitlistRequest puts an appointment on the waiting list.
 type WaitlistRequest struct {
 	// Appointment is the appointment wanted: participants, codes, ... Its id,
-	// status and requested periods are set by the Scheduler.
+	// status and requested periods are set by the Scheduler. Its Created,
+	// the time of the call when zero, is its place in the queue (see
+	// Waitlist): a caller that takes entries from clients it does not trust
+	// to date them should leave it zero.
 	Appointment scheduling.Appointment
 	// Schedules are the schedules whose freed time it waits for, all of them
 	// at once. Empty means every active schedule whose actor is a
@@ -34,11 +37,15 @@ type WaitlistRequest struct {
 // Waitlist stores a waitlisted appointment (a "waitlisted" event). When
 // booked time on one of its schedules is freed later (by a cancel, a lapsed
 // hold, a reschedule or entered-in-error), and that time lies inside one of
-// its requested periods and is free on all its schedules, the appointment
-// that has waited longest is offered it: it becomes proposed with that time
-// and a "proposed" event is recorded in the same transaction. An offer
+// its requested periods and is free on all its schedules, the first such
+// appointment in queue order is offered it: it becomes proposed with that
+// time and a "proposed" event is recorded in the same transaction. An offer
 // reserves nothing; Book (BookRequest.AppointmentID) takes it if it is
 // still free.
+//
+// Queue order is Appointment.Created, earliest first, then id. Created is
+// taken from the request (the time of the call when zero) and Update may
+// change it, so the queue is only as fair as the callers that set it.
 func (s *Scheduler) Waitlist(ctx context.Context, req WaitlistRequest) (*scheduling.Appointment, error) {
 	if len(req.Requested) == 0 {
 		return nil, fmt.Errorf("%w: waitlist: at least one requested period is required", scheduling.ErrInvalid)
@@ -118,9 +125,10 @@ func waitlistSchedules(a *scheduling.Appointment) []string {
 }
 
 // offer offers time [start, end) freed on the given schedules to the
-// waiting list: the longest-waiting waitlisted appointment whose requested
-// periods contain it and whose schedules are all free then becomes
-// proposed with that time. At most one appointment is offered.
+// waiting list: the first waitlisted appointment in queue order (Created,
+// then id; see Waitlist) whose requested periods contain it and whose
+// schedules are all free then becomes proposed with that time. At most one
+// appointment is offered.
 func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, start, end, now time.Time) error {
 	if start.IsZero() || end.IsZero() {
 		return nil
