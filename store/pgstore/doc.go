@@ -29,7 +29,10 @@
 // (migrations/0001_init.sql, ...). Migrate applies the ones the table
 // schema_migrations does not list, in one transaction, under an advisory
 // lock keyed by the schema name: several instances that start at once all
-// call Migrate, one applies, the others wait and find nothing to do.
+// call Migrate, one applies, the others wait and find nothing to do. A
+// Migrate that has migrations to apply also takes a lock for the whole
+// database, so that installations in several schemas of one database that
+// migrate at once do not all try to create btree_gist (one per database).
 // Migrate never runs on its own; call it where your deployment runs
 // migrations.
 //

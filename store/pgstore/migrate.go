@@ -64,9 +64,11 @@ const SchemaVersion = 2
 // yet, and records each. It holds a transaction-scoped advisory lock keyed by
 // the schema name while it works, so several processes that start at once
 // and all call Migrate apply each migration exactly once; the others wait,
-// then find nothing to do. Calling Migrate on an up-to-date schema changes
-// nothing. A schema migrated by a newer release (versions above
-// SchemaVersion) is left as it is.
+// then find nothing to do. When it has migrations to apply it also holds a
+// lock for the whole database, so that Migrates of several schemas (several
+// installations in one database) do not both create btree_gist. Calling
+// Migrate on an up-to-date schema changes nothing. A schema migrated by a
+// newer release (versions above SchemaVersion) is left as it is.
 //
 // A Store needs the schema at SchemaVersion: version 2 adds the function
 // openslot_refuse, through which a write sent with the COMMIT refuses to
@@ -104,9 +106,20 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: read schema_migrations: %w", ctxErr(ctx, err))
 	}
+	locked := false
 	for _, m := range ms {
 		if slices.Contains(applied, int32(m.version)) {
 			continue
+		}
+		if !locked {
+			// Migrations may change what the database shares between
+			// schemas (migration 1 creates btree_gist, one per database):
+			// Migrates of other schemas wait, so that they find it made
+			// instead of failing to make it a second time.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('openslot.migrate', 0))`); err != nil {
+				return fmt.Errorf("pgstore: migrate: lock the database: %w", ctxErr(ctx, err))
+			}
+			locked = true
 		}
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return fmt.Errorf("pgstore: migrate: apply %s: %w", m.name, ctxErr(ctx, err))

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,7 +110,10 @@ func (t *txn) Search(ctx context.Context, q store.Query) (store.Page, error) {
 		where = append(where, strings.ReplaceAll(cond, "$?", "$"+strconv.Itoa(len(args))))
 	}
 	if len(q.IDs) > 0 {
-		add("id = ANY($?::text[])", pgTexts(q.IDs))
+		// No stored id holds a NUL (text cannot): such an id matches
+		// nothing, as in Get, rather than the id with U+FFFD in its place.
+		ids := slices.DeleteFunc(slices.Clone(q.IDs), func(id string) bool { return strings.IndexByte(id, 0) >= 0 })
+		add("id = ANY($?::text[])", ids)
 	}
 	for _, any := range q.Terms {
 		if any == nil {
