@@ -255,8 +255,11 @@ func (s *Scheduler) Create(ctx context.Context, r scheduling.Resource) error {
 // (comment, description, reasons, codes, non-patient participants, ...): a
 // change of status, time, slots or hold is refused with
 // scheduling.ErrInvalidTransition (use the action methods), a change of
-// the patient participant with scheduling.ErrPatientImmutable. It records
-// an "updated" event. A Slot that an appointment occupies cannot be
+// the patient participant with scheduling.ErrPatientImmutable. While the
+// appointment occupies time (scheduling.AppointmentStatus.OccupiesSlots),
+// its first ServiceType, the service its time was checked for (see
+// BookRequest.Service), cannot change either: scheduling.ErrInvalid. It
+// records an "updated" event. A Slot that an appointment occupies cannot be
 // updated; other slots keep their busy time in step with their status and
 // schedule (see Create), under the lock of the schedules whose busy time
 // changes: the one the stored slot makes busy and the one r makes busy. A
@@ -308,6 +311,9 @@ func (s *Scheduler) Update(ctx context.Context, r scheduling.Resource) error {
 		case *scheduling.Appointment:
 			tr, err := scheduling.Update(*old.(*scheduling.Appointment), *v, s.now())
 			if err != nil {
+				return fmt.Errorf("appointment %s: %w", v.ID, err)
+			}
+			if err := checkService(old.(*scheduling.Appointment), &tr.Appointment); err != nil {
 				return fmt.Errorf("appointment %s: %w", v.ID, err)
 			}
 			next := tr.Appointment

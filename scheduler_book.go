@@ -35,6 +35,12 @@ type BookRequest struct {
 	// one: a live hold (pending), or a proposed or waitlisted appointment
 	// such as a waitlist offer.
 	AppointmentID string
+	// IfVersion, when not zero, is the version of the stored appointment
+	// (AppointmentID) the caller saw (FHIR If-Match); a different stored
+	// version fails with ErrConflict, checked in the same transaction as the
+	// hold or booking. Without AppointmentID it fails with
+	// scheduling.ErrInvalid: a new appointment has no version yet.
+	IfVersion int64
 	// IdempotencyKey, when set, makes the request safe to retry: a request
 	// with a key that succeeded before returns the appointment it made and
 	// changes nothing. Keys are separate per operation (Book, Hold). With
@@ -45,7 +51,10 @@ type BookRequest struct {
 	// limits, ...). When set, it becomes the first of the appointment's
 	// ServiceType (moved there when it is listed already, put there when it
 	// is not): the first ServiceType is the service this check and every
-	// later check of the appointment use.
+	// later check of the appointment use. It cannot change while the
+	// appointment occupies time, neither by Edit nor by Scheduler.Update
+	// (scheduling.ErrInvalid): capacity, limits and busy time were judged
+	// for it.
 	//
 	// With AppointmentID, a stored proposed or waitlisted appointment takes
 	// Service as a new one does. A hold (pending) keeps the service it was
@@ -100,6 +109,9 @@ func (s *Scheduler) Book(ctx context.Context, req BookRequest) (*scheduling.Appo
 
 func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Action, req BookRequest) (*scheduling.Appointment, error) {
 	var out *scheduling.Appointment
+	if req.IfVersion != 0 && req.AppointmentID == "" {
+		return nil, fmt.Errorf("%w: %s: IfVersion needs AppointmentID", scheduling.ErrInvalid, op)
+	}
 	id := req.AppointmentID
 	if id == "" {
 		id = s.newID()
@@ -132,6 +144,9 @@ func (s *Scheduler) place(ctx context.Context, op string, action scheduling.Acti
 			stored, err := store.Get[scheduling.Appointment](ctx, tx, id)
 			if err != nil {
 				return fmt.Errorf("appointment %s: %w", id, err)
+			}
+			if err := checkVersion(stored, req.IfVersion); err != nil {
+				return err
 			}
 			a = *stored
 			if start.IsZero() || (a.Status != scheduling.AppointmentProposed && a.Status != scheduling.AppointmentWaitlist) {
@@ -510,11 +525,26 @@ func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appoi
 		return nil, err
 	}
 	// Lapsed holds in the way end first, so that no store ever holds two
-	// overlapping entries for one capacity unit.
+	// overlapping entries for one capacity unit. The time they free and
+	// this change does not take is offered to the waiting list once it is
+	// written, as the sweeper (ExpireHolds) would have offered it.
+	var freed []freedTime
 	for _, id := range lapsed {
+		h, err := store.Get[scheduling.Appointment](ctx, tx, id)
+		if err != nil {
+			return nil, fmt.Errorf("lapsed hold %s: %w", id, err)
+		}
+		if !h.HoldExpired(c.At) {
+			continue
+		}
+		held, err := s.schedulesOf(ctx, tx, h)
+		if err != nil {
+			return nil, err
+		}
 		if err := s.expireInTx(ctx, tx, id, c.At, false); err != nil {
 			return nil, err
 		}
+		freed = append(freed, freedTime{schedules: held, start: h.Start, end: h.End})
 	}
 	next := tr.Appointment
 	if a.Version == 0 {
@@ -555,7 +585,18 @@ func (s *Scheduler) occupy(ctx context.Context, tx store.Tx, a *scheduling.Appoi
 	if err := tx.AppendEvent(ctx, tr.Event); err != nil {
 		return nil, err
 	}
+	for _, f := range freed {
+		if err := s.offer(ctx, tx, f.schedules, f.start, f.end, c.At); err != nil {
+			return nil, err
+		}
+	}
 	return &next, nil
+}
+
+// freedTime is the time an appointment stopped occupying on its schedules.
+type freedTime struct {
+	schedules  []string
+	start, end time.Time
 }
 
 // prefetch names what occupy reads once the schedules are locked: the

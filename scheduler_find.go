@@ -51,8 +51,10 @@ type Offer struct {
 }
 
 // Find returns up to req.Limit offers in time order. Live holds and
-// bookings are busy, lapsed holds are free. An offer is advice, not a
-// reservation: Book and Hold check again.
+// bookings are busy, lapsed holds are free. Every schedule of an offer has
+// the time free by its own rules (grid and slot length included), as Book
+// checks them. An offer is advice, not a reservation: Book and Hold check
+// again.
 func (s *Scheduler) Find(ctx context.Context, req FindRequest) ([]Offer, error) {
 	limit := req.Limit
 	if limit <= 0 {
@@ -151,13 +153,37 @@ func (s *Scheduler) find(ctx context.Context, req FindRequest, yield func(Offer)
 		}
 		ms := availability.AllOf(ctx, q, all...)
 		for m := range ms.All() {
-			if !yield(Offer{Start: m.Start, End: m.End, Schedules: append([]string(nil), chosen...)}) {
+			// AllOf holds the other schedules to the first one's grid and
+			// slot length; Book checks every schedule on its own.
+			ok, err := ownGrids(ctx, q.Service, all[1:], m.Start, m.End)
+			if err != nil {
+				return err
+			}
+			if ok && !yield(Offer{Start: m.Start, End: m.End, Schedules: append([]string(nil), chosen...)}) {
 				return nil
 			}
 		}
 		return ms.Err()
 	}
 	return joinGroups(ctx, q, req.Choice, members, ids, yield)
+}
+
+// ownGrids reports whether [start, end) lies on the grid and has a slot
+// length of every member's own policy for svc, as Book's check of each
+// schedule requires. Busy time, notice and horizon are not looked at here:
+// AllOf has judged them.
+func ownGrids(ctx context.Context, svc *scheduling.CodeableConcept, members []availability.Member, start, end time.Time) (bool, error) {
+	for _, m := range members {
+		err := m.Schedule.Check(ctx, availability.Query{Service: svc}, start, end)
+		if err == nil {
+			continue
+		}
+		if _, ok := slotError("", start, end, err).(*SlotError); ok {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // joinGroups streams the times at which every group has a free member:

@@ -80,10 +80,15 @@ type StatusChange struct {
 	// the edit.
 	//
 	// An edit of the id, meta, status, start, end, slots or heldUntil fails
-	// the change with an error wrapping scheduling.ErrInvalid; an edit of the
-	// patient, or one that leaves the appointment invalid, with the error of
-	// scheduling.CheckUpdate (scheduling.ErrPatientImmutable,
-	// scheduling.ErrInvalid). Nothing is written then.
+	// the change with an error wrapping scheduling.ErrInvalid; so does an
+	// edit of the first ServiceType (the service the time was checked for,
+	// see BookRequest.Service) when the change leaves the appointment
+	// occupying time (scheduling.AppointmentStatus.OccupiesSlots): its
+	// capacity, limits and busy time were judged for that service. An edit
+	// of the patient, or one that leaves the appointment invalid, fails
+	// with the error of scheduling.CheckUpdate
+	// (scheduling.ErrPatientImmutable, scheduling.ErrInvalid). Nothing is
+	// written then.
 	//
 	// Edit may be called more than once, as a transaction that loses a race
 	// runs again, and must change nothing but the appointment it is given.
@@ -183,12 +188,32 @@ func applyEdit(edit func(*scheduling.Appointment), tr *scheduling.Transition) er
 		return fmt.Errorf("%w: appointment %s: edit: %s cannot be changed by an edit", scheduling.ErrInvalid,
 			before.ID, strings.Join(changed, ", "))
 	}
+	if err := checkService(&before, a); err != nil {
+		return fmt.Errorf("appointment %s: edit: %w", before.ID, err)
+	}
 	// CheckUpdate also validates the edited appointment.
 	if err := scheduling.CheckUpdate(before, *a); err != nil {
 		return fmt.Errorf("appointment %s: edit: %w", before.ID, err)
 	}
 	tr.Event.Appointment = a.Clone()
 	return nil
+}
+
+// checkService refuses a change of the service (the first ServiceType) of
+// an appointment that occupies time in state old and in state next: the
+// time was checked, and its busy entries written, for the service old
+// names.
+func checkService(old, next *scheduling.Appointment) error {
+	if !old.Status.OccupiesSlots() || !next.Status.OccupiesSlots() {
+		return nil
+	}
+	was, now := serviceOf(old), serviceOf(next)
+	if was == nil && now == nil || was != nil && now != nil && sameConcept(*was, *now) {
+		return nil
+	}
+	return fmt.Errorf("%w: serviceType[0] cannot change from %s to %s while the appointment occupies time: "+
+		"its time was checked for %s; cancel it and book the other service", scheduling.ErrInvalid,
+		describeConcept(was), describeConcept(now), describeConcept(was))
 }
 
 // apply writes a transition that occupies no new time: the appointment,

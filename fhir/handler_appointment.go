@@ -179,7 +179,8 @@ func setsTime(from, to scheduling.AppointmentStatus) bool {
 // transition applies the status change of a PUT, with edit making the
 // PUT's changes of other fields in the same transaction. The If-Match
 // version (expect, 0 when absent) is checked in the same transaction as the
-// change for every status the Scheduler's Transition covers.
+// change, whichever Scheduler method makes it (StatusChange.IfVersion,
+// BookRequest.IfVersion).
 func (h *handler) transition(ctx context.Context, old, upd *scheduling.Appointment, st slotTime, expect int64,
 	edit func(*scheduling.Appointment)) (*scheduling.Appointment, error) {
 	id := old.ID
@@ -205,10 +206,10 @@ func (h *handler) transition(ctx context.Context, old, upd *scheduling.Appointme
 			return change(scheduling.ActionConfirm)
 		}
 		return h.s.Book(ctx, openslot.BookRequest{AppointmentID: id, Schedules: st.schedules, Service: st.service,
-			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, Edit: edit})
+			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, IfVersion: expect, Edit: edit})
 	case scheduling.AppointmentPending:
 		return h.s.Hold(ctx, openslot.BookRequest{AppointmentID: id, Schedules: st.schedules, Service: st.service,
-			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, Edit: edit})
+			Appointment: scheduling.Appointment{Start: upd.Start, End: upd.End}, IfVersion: expect, Edit: edit})
 	}
 	return nil, fmt.Errorf("%w: appointment %s: status %s cannot be set by an update from %s", scheduling.ErrInvalidTransition,
 		id, upd.Status, old.Status)
