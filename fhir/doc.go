@@ -168,7 +168,10 @@
 // transaction of the change: a PUT makes one new version and one event, or
 // changes nothing. An Idempotency-Key header makes a hold or booking (POST of
 // an Appointment, $hold, Slot/$hold, $book) safe to retry: a retry returns
-// what the first attempt made and changes nothing. Keys are per caller (the
+// what the first attempt made and changes nothing. A key names one request
+// (method, path and input): sent again with another request, such as
+// another offer or another operation, it gets 409 "Idempotency-Key already
+// used" and changes nothing. Keys are per caller (the
 // Grant's Subject and Patient; without an Authorizer all callers are one):
 // the same key sent by another caller is a new key, and a key that would
 // answer with an appointment outside the caller's patient compartment gets

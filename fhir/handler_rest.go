@@ -398,7 +398,18 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	if err := checkWrite(g.Patient, m, false); err != nil {
 		return err
 	}
-	stored, err := h.store(r.Context(), m, callerKey(r, g), g.Patient)
+	var key string // only the holds and bookings of Appointments take one
+	if a, ok := m.(*scheduling.Appointment); ok &&
+		(a.Status == scheduling.AppointmentBooked || a.Status == scheduling.AppointmentPending) {
+		in, err := fromResource(a)
+		if err != nil {
+			return err
+		}
+		if key, err = h.requestKey(r, g, in); err != nil {
+			return err
+		}
+	}
+	stored, err := h.store(r.Context(), m, key, g.Patient)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,9 @@ func apptBody(status, hhmm string, actors ...string) string {
 // takes a key; the same caller's retry still gets its first result.
 func TestIdempotencyKeyPerCaller(t *testing.T) {
 	f := newFixture(t, true)
-	var slotA string
+	// A's requests: a retry names the same offer or slot as the first
+	// request (the same key with another request is refused)
+	var holdA, bookA, slotA string
 	routes := []struct {
 		name   string
 		status int
@@ -92,8 +94,11 @@ func TestIdempotencyKeyPerCaller(t *testing.T) {
 					"Appointment/"+offerFor(t, f, tokPatientB, "pat-b", "dr-b", 0))), "Idempotency-Key: "+key)
 			},
 			func(key string) response {
+				if holdA == "" {
+					holdA = offerFor(t, f, tokPatientA, "pat-a", "dr-a", 0)
+				}
 				return f.as(tokPatientA, "POST", "/Appointment/$hold", params(pRef("appointment-reference",
-					"Appointment/"+offerFor(t, f, tokPatientA, "pat-a", "dr-a", 0))), "Idempotency-Key: "+key)
+					"Appointment/"+holdA)), "Idempotency-Key: "+key)
 			}},
 		{"$book", http.StatusOK, true,
 			func(key string) response {
@@ -101,8 +106,11 @@ func TestIdempotencyKeyPerCaller(t *testing.T) {
 					"Appointment/"+offerFor(t, f, tokPatientB, "pat-b", "dr-b", 1))), "Idempotency-Key: "+key)
 			},
 			func(key string) response {
+				if bookA == "" {
+					bookA = offerFor(t, f, tokPatientA, "pat-a", "dr-a", 1)
+				}
 				return f.as(tokPatientA, "POST", "/Appointment/$book", params(pRef("appointment-reference",
-					"Appointment/"+offerFor(t, f, tokPatientA, "pat-a", "dr-a", 1))), "Idempotency-Key: "+key)
+					"Appointment/"+bookA)), "Idempotency-Key: "+key)
 			}},
 		{"POST booked", http.StatusCreated, true,
 			func(key string) response {
@@ -123,7 +131,7 @@ func TestIdempotencyKeyPerCaller(t *testing.T) {
 				return f.as(tokPatientB, "POST", "/Slot/$hold", params(pRef("slot-reference", "Slot/"+freeSlot(t, f, "dr-b", 0))), "Idempotency-Key: "+key)
 			},
 			func(key string) response {
-				if slotA == "" { // a retry names the same slot as the first request
+				if slotA == "" {
 					slotA = freeSlot(t, f, "dr-a", 0)
 				}
 				return f.as(tokPatientA, "POST", "/Slot/$hold", params(pRef("slot-reference", "Slot/"+slotA)), "Idempotency-Key: "+key)

@@ -76,8 +76,8 @@ func (h *handler) offerRequest(ctx context.Context, id, patient, key string) (op
 }
 
 // holdAppointment answers Appointment/$hold (IHE ITI-116): the appointment
-// named by appointment-reference (a proposed Appointment of $find, or a
-// stored proposed or waitlisted one) becomes a pending hold until its
+// named by appointment-reference (its one parameter: a proposed
+// Appointment of $find, or a stored proposed or waitlisted one) becomes a pending hold until its
 // held-until extension says. The answer is a searchset Bundle with the
 // held Appointment; a time no longer free gets an OperationOutcome with a
 // fatal not-found issue.
@@ -91,7 +91,15 @@ func (h *handler) holdAppointment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	pp := params.Get("appointment-reference")
+	for _, pp := range params.Parameter {
+		if pp.Name != "appointment-reference" {
+			return badRequest("$hold has no parameter %q", pp.Name)
+		}
+	}
+	pp, err := single(params, "appointment-reference")
+	if err != nil {
+		return err
+	}
 	if pp == nil {
 		return &httpError{status: http.StatusBadRequest, code: IssueRequired, msg: "$hold needs appointment-reference"}
 	}
@@ -101,7 +109,10 @@ func (h *handler) holdAppointment(w http.ResponseWriter, r *http.Request) error 
 	}
 	_, id := ref.Split()
 	ctx := r.Context()
-	key := callerKey(r, g)
+	key, err := h.requestKey(r, g, params)
+	if err != nil {
+		return err
+	}
 	stored, err := h.storedAppointment(ctx, id, g.Patient)
 	if err != nil {
 		return err
@@ -152,22 +163,38 @@ func (h *handler) book(w http.ResponseWriter, r *http.Request) error {
 	}
 	austria := params.Get("appointment") != nil
 	ctx := r.Context()
-	key := callerKey(r, g)
 	var comment string
 	var patientRef *scheduling.Reference
+	named := 0 // appointment parameters
 	for _, pp := range params.Parameter {
 		switch pp.Name {
 		case "appointment", "appointment-resource", "appointment-reference":
+			named++
 		case "comment":
 			comment, _ = pp.Text()
 		case "patient-resource":
-			if p, ok := pp.Resource.(*Patient); ok && p.ID != "" {
-				ref := scheduling.Ref("Patient", p.ID)
-				patientRef = &ref
+			p, ok := pp.Resource.(*Patient)
+			if !ok || p.ID == "" {
+				return badRequest("patient-resource must be a Patient with the id of a stored Patient (create the Patient first)")
 			}
+			if patientRef != nil {
+				return badRequest("$book takes one patient-resource")
+			}
+			ref := scheduling.Ref("Patient", p.ID)
+			patientRef = &ref
 		default:
 			return badRequest("$book has no parameter %q", pp.Name)
 		}
+	}
+	if named > 1 {
+		return badRequest("$book takes one appointment: appointment-reference, appointment-resource or appointment")
+	}
+	if _, err := single(params, "comment"); err != nil {
+		return err
+	}
+	key, err := h.requestKey(r, g, params)
+	if err != nil {
+		return err
 	}
 	var booked *scheduling.Appointment
 	switch {
@@ -272,6 +299,11 @@ func (h *handler) bookResource(ctx context.Context, m *scheduling.Appointment, p
 			if m.Status == scheduling.AppointmentProposed || m.Status == "" {
 				m.Status = scheduling.AppointmentBooked
 			}
+			if sameFields(*m, *stored) {
+				// nothing to change (a retried modify or cancel): no new
+				// version, no event
+				return stored, nil
+			}
 			a, err := h.updateAppointment(ctx, stored, m, 0)
 			return a, gone(err)
 		}
@@ -350,31 +382,75 @@ func mergeParticipants(held, proposed []scheduling.Participant) []scheduling.Par
 	return out
 }
 
-// holdOfSlots returns the live hold that occupies one of the stored slots
-// referenced, nil when there is none. A caller confined to a patient finds
+// holdOfSlots returns the live hold that occupies one of the slots
+// referenced, nil when there is none. A stored slot is the hold's own; a
+// computed slot (the id a Slot search gave the time, which Slot/$hold
+// takes) stands for the stored slots of its schedule at exactly its time,
+// where a hold placed through it is. A caller confined to a patient finds
 // only holds of that patient: a hold placed by staff without a patient is
 // not theirs to take (their own Slot/$hold always names their patient).
+// The hold of another patient on a stored slot answers as an unknown slot;
+// on a computed one, as a time without a hold of the caller's. A computed
+// slot whose time several holds the caller may take occupy names none of
+// them, and is refused.
 func (h *handler) holdOfSlots(ctx context.Context, refs []scheduling.Reference, patient string) (*scheduling.Appointment, error) {
 	for _, ref := range refs {
 		typ, id := ref.Split()
 		if typ != "Slot" {
 			continue
 		}
-		p, err := h.s.Search(ctx, store.Query{ResourceType: "Appointment", Terms: [][]string{
-			{store.RefTerm("slot", "Slot", id)}, {store.Term("status", string(scheduling.AppointmentPending))}}, Limit: 1})
+		ids, computed, err := h.storedSlotsOf(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if len(p.Resources) == 0 {
-			continue
+		var found *scheduling.Appointment
+		for _, sid := range ids {
+			p, err := h.s.Search(ctx, store.Query{ResourceType: "Appointment", Terms: [][]string{
+				{store.RefTerm("slot", "Slot", sid)}, {store.Term("status", string(scheduling.AppointmentPending))}}, Limit: 1})
+			if err != nil {
+				return nil, err
+			}
+			if len(p.Resources) == 0 {
+				continue
+			}
+			a := p.Resources[0].(*scheduling.Appointment)
+			switch {
+			case !inCompartment(patient, a) && !computed:
+				return nil, notFound("Slot", id)
+			case !inCompartment(patient, a):
+				continue
+			case found != nil && found.ID != a.ID:
+				return nil, &httpError{status: http.StatusConflict, code: IssueConflict,
+					msg: fmt.Sprintf("several holds occupy the time of Slot/%s: name the Slot a hold answered with", id)}
+			}
+			found = a
 		}
-		a := p.Resources[0].(*scheduling.Appointment)
-		if !inCompartment(patient, a) {
-			return nil, notFound("Slot", id)
+		if found != nil {
+			return found, nil
 		}
-		return a, nil
 	}
 	return nil, nil
+}
+
+// storedSlotsOf returns the ids of the stored slots a slot id stands for:
+// the id itself, or for a computed slot (computed true) those of its
+// schedule at exactly its time.
+func (h *handler) storedSlotsOf(ctx context.Context, id string) (ids []string, computed bool, err error) {
+	o, ok, err := h.decodeOffer(ctx, id, offerSlot)
+	if err != nil || !ok {
+		return []string{id}, false, err
+	}
+	found, err := h.searchAll(ctx, store.Query{ResourceType: "Slot", From: o.start, To: o.end,
+		Terms: [][]string{{store.RefTerm("schedule", "Schedule", o.schedules[0])}}})
+	if err != nil {
+		return nil, true, err
+	}
+	for _, r := range found {
+		if sl := r.(*scheduling.Slot); sl.Start.Equal(o.start) && sl.End.Equal(o.end) {
+			ids = append(ids, sl.ID)
+		}
+	}
+	return ids, true, nil
 }
 
 // holdSlot answers Slot/$hold (HL7 Austria): slot-reference (or
@@ -397,6 +473,19 @@ func (h *handler) holdSlot(w http.ResponseWriter, r *http.Request) error {
 	status := scheduling.SlotBusyTentative
 	var slotID string
 	var patientID string
+	for _, name := range []string{"slot-reference", "slot-status", "patient-reference"} {
+		if _, err := single(params, name); err != nil {
+			return err
+		}
+	}
+	// slot-reference and every slot-identifier must name the same slot
+	slotIs := func(id string) error {
+		if slotID != "" && id != slotID {
+			return badRequest("slot-reference and slot-identifier must name one Slot; they name Slot/%s and Slot/%s", slotID, id)
+		}
+		slotID = id
+		return nil
+	}
 	for _, pp := range params.Parameter {
 		switch pp.Name {
 		case "slot-reference":
@@ -404,9 +493,16 @@ func (h *handler) holdSlot(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			_, slotID = ref.Split()
+			_, id := ref.Split()
+			if err := slotIs(id); err != nil {
+				return err
+			}
 		case "slot-identifier":
-			if slotID, err = h.slotByIdentifier(ctx, pp); err != nil {
+			id, err := h.slotByIdentifier(ctx, pp)
+			if err != nil {
+				return err
+			}
+			if err := slotIs(id); err != nil {
 				return err
 			}
 		case "slot-status":
@@ -440,7 +536,11 @@ func (h *handler) holdSlot(w http.ResponseWriter, r *http.Request) error {
 	if status == scheduling.SlotFree {
 		sl, err = h.releaseSlot(ctx, slotID, g.Patient)
 	} else {
-		sl, err = h.holdSlotFor(ctx, slotID, patientID, callerKey(r, g), g.Patient)
+		var key string
+		if key, err = h.requestKey(r, g, params); err != nil {
+			return err
+		}
+		sl, err = h.holdSlotFor(ctx, slotID, patientID, key, g.Patient)
 	}
 	if err != nil {
 		return err
@@ -453,7 +553,8 @@ func (h *handler) holdSlot(w http.ResponseWriter, r *http.Request) error {
 		// a retry whose hold has since been booked or ended
 		msg = "slot " + sl.ID + " is " + string(sl.Status) + ": the hold made with this Idempotency-Key has ended"
 	case status == scheduling.SlotBusyTentative:
-		out.Add(ParametersParameter{Name: "held-until", ChoiceValue: ChoiceValue{ValueInstant: formatInstant(sl.HeldUntil.UTC())}})
+		// HL7 Austria defines held-until as a dateTime
+		out.Add(ParametersParameter{Name: "held-until", ChoiceValue: ChoiceValue{ValueDateTime: formatInstant(sl.HeldUntil.UTC())}})
 		msg = "slot " + sl.ID + " is held until " + formatInstant(sl.HeldUntil.UTC())
 	}
 	out.Add(ParametersParameter{Name: "outcome", Resource: NewOperationOutcome(SeverityInformation, "informational", msg)})
@@ -551,14 +652,20 @@ func (h *handler) heldSlot(ctx context.Context, held *scheduling.Appointment) (*
 	return nil, fmt.Errorf("hold %s has no stored slot", held.ID)
 }
 
-// releaseSlot gives up the hold on a stored slot.
+// releaseSlot gives up the hold on a slot: a stored one, or a computed one
+// the hold was placed through (see holdOfSlots). The answer is the slot
+// released: the stored slot, or the computed one read again.
 func (h *handler) releaseSlot(ctx context.Context, slotID, patient string) (*scheduling.Slot, error) {
 	hold, err := h.holdOfSlots(ctx, []scheduling.Reference{scheduling.Ref("Slot", slotID)}, patient)
 	if err != nil {
 		return nil, err
 	}
 	if hold == nil || (patient != "" && !inCompartment(patient, hold)) {
-		if _, err := h.s.Get(ctx, "Slot", slotID); errors.Is(err, store.ErrNotFound) || hold != nil {
+		_, err := h.lookup(ctx, "Slot", slotID)
+		if status, _ := classify(err); err != nil && status != http.StatusNotFound {
+			return nil, err
+		}
+		if err != nil || hold != nil {
 			return nil, notFound("Slot", slotID)
 		}
 		return nil, &httpError{status: http.StatusUnprocessableEntity, code: issueBusinessRule,
@@ -567,7 +674,7 @@ func (h *handler) releaseSlot(ctx context.Context, slotID, patient string) (*sch
 	if _, err := h.s.ReleaseHold(ctx, hold.ID); err != nil {
 		return nil, err
 	}
-	r, err := h.s.Get(ctx, "Slot", slotID)
+	r, err := h.lookup(ctx, "Slot", slotID)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ type findQuery struct {
 	start, end    time.Time
 	practitioners []scheduling.Reference
 	locations     []scheduling.Reference
-	organization  *scheduling.Reference
+	organizations []scheduling.Reference
 	specialties   []scheduling.CodeableConcept
 	visitTypes    []scheduling.CodeableConcept
 	patients      []string
@@ -36,13 +36,22 @@ type findQuery struct {
 // parseFind reads the input parameters of $find (IHE ITI-115).
 func parseFind(p *Parameters, patient string) (*findQuery, error) {
 	q := &findQuery{count: DefaultCount}
+	for _, name := range []string{"start", "end", "_count", "_offset"} {
+		if _, err := single(p, name); err != nil {
+			return nil, err
+		}
+	}
 	for _, pp := range p.Parameter {
 		var err error
 		switch pp.Name {
 		case "start":
 			q.start, err = paramTime(pp)
 		case "end":
-			q.end, err = paramTime(pp)
+			// a period's end written as a date includes that date
+			if q.end, err = paramTime(pp); err == nil {
+				s, _ := pp.Text()
+				q.end = partialEnd(s, q.end)
+			}
 		case "practitioner":
 			var ref scheduling.Reference
 			if ref, err = paramRef(pp, "Practitioner", "PractitionerRole"); err == nil {
@@ -56,17 +65,17 @@ func parseFind(p *Parameters, patient string) (*findQuery, error) {
 		case "organization":
 			var ref scheduling.Reference
 			if ref, err = paramRef(pp, "Organization"); err == nil {
-				q.organization = &ref
+				q.organizations = append(q.organizations, ref)
 			}
 		case "specialty":
-			var c scheduling.CodeableConcept
-			if c, err = paramConcept(pp); err == nil {
-				q.specialties = append(q.specialties, c)
+			var cs []scheduling.CodeableConcept
+			if cs, err = paramConcepts(pp); err == nil {
+				q.specialties = append(q.specialties, cs...)
 			}
 		case "visit-type":
-			var c scheduling.CodeableConcept
-			if c, err = paramConcept(pp); err == nil {
-				q.visitTypes = append(q.visitTypes, c)
+			var cs []scheduling.CodeableConcept
+			if cs, err = paramConcepts(pp); err == nil {
+				q.visitTypes = append(q.visitTypes, cs...)
 			}
 		case "patient-reference":
 			var ref scheduling.Reference
@@ -140,8 +149,8 @@ func (q *findQuery) values(offset int) url.Values {
 	for _, r := range q.locations {
 		v.Add("location-reference", r.Reference)
 	}
-	if q.organization != nil {
-		v.Set("organization", q.organization.Reference)
+	for _, r := range q.organizations {
+		v.Add("organization", r.Reference)
 	}
 	for _, c := range q.specialties {
 		v.Add("specialty", tokenString(c))
@@ -163,10 +172,12 @@ func (q *findQuery) values(offset int) url.Values {
 // PractitionerRoles) are alternatives in the order given, and so are
 // locations; both together must be free at once (a schedule that has both
 // as actors satisfies both). Without practitioner or location, the
-// schedules of the organization, or of every active schedule of a provider,
-// are the alternatives; specialty and visit-type narrow them. The first
-// visit-type chooses the service policy. Live holds are busy, so held
-// times never appear.
+// schedules of the organizations (in their order), or of every active
+// schedule of a provider, are the alternatives; organizations also narrow
+// practitioners and locations to theirs; specialty and visit-type narrow
+// them. The first visit-type chooses the service policy. start and end are
+// a period: an end written as a date includes that date. Live holds are
+// busy, so held times never appear.
 func (h *handler) find(w http.ResponseWriter, r *http.Request) error {
 	g, err := h.authorize(r, Access{Interaction: "operation", ResourceType: "Appointment", Operation: "$find",
 		Needs: []Need{{ResourceType: "Appointment", Mode: ModeSearch}}})
@@ -288,22 +299,27 @@ func (h *handler) findGroups(ctx context.Context, q *findQuery) ([][]string, map
 		return out
 	}
 
-	var orgActors []scheduling.Reference
-	if q.organization != nil {
+	// organizations are alternatives in the order of preference: the
+	// schedules of any of them will do, those of the first one first
+	orgActors := make([][]scheduling.Reference, len(q.organizations))
+	for i, org := range q.organizations {
 		var err error
-		if orgActors, err = h.organizationActors(ctx, *q.organization); err != nil {
+		if orgActors[i], err = h.organizationActors(ctx, org); err != nil {
 			return nil, nil, err
 		}
 	}
-	inOrg := func(ss []*scheduling.Schedule) []*scheduling.Schedule {
-		if q.organization == nil {
-			return ss
-		}
-		return slices.DeleteFunc(ss, func(sc *scheduling.Schedule) bool {
-			return !slices.ContainsFunc(sc.Actor, func(a scheduling.Reference) bool {
-				return slices.ContainsFunc(orgActors, func(o scheduling.Reference) bool { return sameLiteral(a, o) })
+	orgOf := func(sc *scheduling.Schedule) int {
+		return slices.IndexFunc(orgActors, func(actors []scheduling.Reference) bool {
+			return slices.ContainsFunc(sc.Actor, func(a scheduling.Reference) bool {
+				return slices.ContainsFunc(actors, func(o scheduling.Reference) bool { return sameLiteral(a, o) })
 			})
 		})
+	}
+	inOrg := func(ss []*scheduling.Schedule) []*scheduling.Schedule {
+		if len(q.organizations) == 0 {
+			return ss
+		}
+		return slices.DeleteFunc(ss, func(sc *scheduling.Schedule) bool { return orgOf(sc) < 0 })
 	}
 
 	var pracs []*scheduling.Schedule
@@ -367,6 +383,9 @@ func (h *handler) findGroups(ctx context.Context, q *findQuery) ([][]string, map
 	})
 	if all = inOrg(all); len(all) == 0 {
 		return nil, scheds, nil
+	}
+	if len(q.organizations) > 1 {
+		slices.SortStableFunc(all, func(a, b *scheduling.Schedule) int { return orgOf(a) - orgOf(b) })
 	}
 	return [][]string{ids(all)}, scheds, nil
 }

@@ -17,12 +17,15 @@ import (
 // of a healthcare service. The service is given by
 // healthcareService-reference (a HealthcareService resource or reference)
 // or by healthcareService-category, -type and -specialty codes
-// ("system|code"); a request without any is refused. location (a
-// Reference) and postal-code (a prefix of the location's postal code)
-// narrow the services; start and end keep only the PractitionerRoles with
-// free time between them. The answer is a searchset Bundle: the services
-// as matches, and their providing Organizations, PractitionerRoles,
-// Practitioners and Locations as includes.
+// ("system|code"), one of each at most; a request without any is refused.
+// healthcareService-location (a Reference; also "location") and
+// healthcareService-zipCodeArea (a prefix of the location's postal code;
+// also "postal-code") narrow the services, each repeated meaning any of
+// them; start and end (together; an end written as a date includes that
+// date) keep only the PractitionerRoles with free time between them. The
+// answer is a searchset Bundle: the services as matches, and their
+// providing Organizations, PractitionerRoles, Practitioners and Locations
+// as includes.
 func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 	needs := []Need{{ResourceType: "HealthcareService", Mode: ModeSearch}}
 	for _, t := range []string{"Organization", "PractitionerRole", "Practitioner", "Location"} {
@@ -38,9 +41,16 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q := store.Query{ResourceType: "HealthcareService", Terms: [][]string{{store.Term("active", "true")}}}
-	var serviceID, postal string
+	var serviceID string
+	var postal, locations []string // any of them
 	var from, to time.Time
 	service := false
+	for _, name := range []string{"healthcareService-reference", "healthcareService-category", "healthcareService-type",
+		"healthcareService-specialty", "start", "end"} {
+		if _, err := single(params, name); err != nil {
+			return err
+		}
+	}
 	for _, pp := range params.Parameter {
 		switch pp.Name {
 		case "healthcareService-reference":
@@ -61,26 +71,33 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 			}
 		case "healthcareService-category", "healthcareService-type", "healthcareService-specialty":
 			service = true
-			c, err := paramConcept(pp)
+			cs, err := paramConcepts(pp)
 			if err != nil {
 				return err
 			}
-			if len(c.Coding) == 0 || c.Coding[0].Code == "" {
-				return badRequest("%s: a code is required", pp.Name)
-			}
 			param := map[string]string{"healthcareService-category": "service-category",
 				"healthcareService-type": "service-type", "healthcareService-specialty": "specialty"}[pp.Name]
-			cd := c.Coding[0]
-			q.Terms = append(q.Terms, []string{store.TokenTerm(param, cd.System, cd.Code)})
-		case "location":
+			var alts []string
+			for _, c := range cs {
+				if len(c.Coding) == 0 || c.Coding[0].Code == "" {
+					return badRequest("%s: a code is required", pp.Name)
+				}
+				alts = append(alts, store.TokenTerm(param, c.Coding[0].System, c.Coding[0].Code))
+			}
+			q.Terms = append(q.Terms, alts) // any of them
+		case "healthcareService-location", "location":
 			ref, err := paramRef(pp, "Location")
 			if err != nil {
 				return err
 			}
 			typ, id := ref.Split()
-			q.Terms = append(q.Terms, []string{store.RefTerm("location", typ, id)})
-		case "postal-code":
-			postal, _ = pp.Text()
+			locations = append(locations, store.RefTerm("location", typ, id))
+		case "healthcareService-zipCodeArea", "postal-code":
+			code, _ := pp.Text()
+			if code == "" {
+				return badRequest("%s: a postal code is required", pp.Name)
+			}
+			postal = append(postal, code)
 		case "start":
 			if from, err = paramTime(pp); err != nil {
 				return err
@@ -89,6 +106,8 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 			if to, err = paramTime(pp); err != nil {
 				return err
 			}
+			s, _ := pp.Text()
+			to = partialEnd(s, to)
 		default:
 			return badRequest("$findHSP has no parameter %q", pp.Name)
 		}
@@ -96,6 +115,12 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 	if !service {
 		return &httpError{status: http.StatusBadRequest, code: IssueRequired,
 			msg: "$findHSP needs the service: healthcareService-reference, -category, -type or -specialty"}
+	}
+	if from.IsZero() != to.IsZero() {
+		return &httpError{status: http.StatusBadRequest, code: IssueRequired, msg: "$findHSP takes start and end together"}
+	}
+	if len(locations) > 0 {
+		q.Terms = append(q.Terms, locations)
 	}
 	if serviceID != "" {
 		q.IDs = []string{serviceID}
@@ -142,9 +167,9 @@ func (h *handler) findHSP(w http.ResponseWriter, r *http.Request) error {
 				locs = append(locs, l)
 			}
 		}
-		if postal != "" && !slices.ContainsFunc(locs, func(l scheduling.Resource) bool {
+		if len(postal) > 0 && !slices.ContainsFunc(locs, func(l scheduling.Resource) bool {
 			a := l.(*scheduling.Location).Address
-			return a != nil && strings.HasPrefix(a.PostalCode, postal)
+			return a != nil && slices.ContainsFunc(postal, func(p string) bool { return strings.HasPrefix(a.PostalCode, p) })
 		}) {
 			continue
 		}

@@ -104,6 +104,27 @@ func paramConcept(p ParametersParameter) (scheduling.CodeableConcept, error) {
 	return scheduling.Concept(system, code, ""), nil
 }
 
+// paramConcepts returns the codes of a token parameter (OperationDefinition
+// searchType token): valueCodeableConcept, valueCoding, valueCode, or a
+// string that, as a search parameter value, may list alternatives
+// separated by commas ("system|code,system|code").
+func paramConcepts(p ParametersParameter) ([]scheduling.CodeableConcept, error) {
+	s, ok := p.Text()
+	if p.ValueCodeableConcept != nil || p.ValueCoding != nil || !ok || !strings.Contains(s, ",") {
+		c, err := paramConcept(p)
+		return []scheduling.CodeableConcept{c}, err
+	}
+	var out []scheduling.CodeableConcept
+	for _, alt := range strings.Split(s, ",") {
+		c, err := paramConcept(ParametersParameter{Name: p.Name, ChoiceValue: ChoiceValue{ValueString: strings.TrimSpace(alt)}})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // tokenString writes a concept as a search token.
 func tokenString(c scheduling.CodeableConcept) string {
 	if len(c.Coding) == 0 {
@@ -127,4 +148,17 @@ func paramInt(p ParametersParameter) (int, error) {
 		}
 	}
 	return 0, badRequest("%s: an integer is required", p.Name)
+}
+
+// single returns the one parameter called name (nil when there is none),
+// refusing a second one: the parameter takes one value (max 1).
+func single(p *Parameters, name string) (*ParametersParameter, error) {
+	all := p.All(name)
+	switch len(all) {
+	case 0:
+		return nil, nil
+	case 1:
+		return p.Get(name), nil
+	}
+	return nil, badRequest("%s takes one value, not %d", name, len(all))
 }
