@@ -16,7 +16,8 @@ import (
 // Cancel cancels an appointment (proposed, pending, waitlisted, booked,
 // arrived or checked in) with an optional reason: its slots become free,
 // its busy time is released, and a waitlisted appointment that fits the
-// freed time is offered it.
+// freed time is offered it. A cancelled waitlist offer (proposed) passes
+// its time on to the next waitlisted appointment (see Waitlist).
 func (s *Scheduler) Cancel(ctx context.Context, id string, reason *scheduling.CodeableConcept) (*scheduling.Appointment, error) {
 	return s.act(ctx, "cancel", id, StatusChange{Action: scheduling.ActionCancel, Reason: reason})
 }
@@ -53,7 +54,8 @@ func (s *Scheduler) Fulfil(ctx context.Context, id string) (*scheduling.Appointm
 }
 
 // EnterInError marks an appointment as entered in error, from any other
-// status; the time it occupied is freed.
+// status; the time it occupied is freed and offered to the waiting list,
+// and a waitlist offer (proposed) passes its time on (see Waitlist).
 func (s *Scheduler) EnterInError(ctx context.Context, id string) (*scheduling.Appointment, error) {
 	return s.act(ctx, "enter-in-error", id, StatusChange{Action: scheduling.ActionEnterInError})
 }
@@ -219,7 +221,8 @@ func checkService(old, next *scheduling.Appointment) error {
 // apply writes a transition that occupies no new time: the appointment,
 // its slots' statuses, the release of its busy time when it stops
 // occupying any, and the event. With offer, freed time is offered to the
-// waiting list.
+// waiting list, and a waitlist offer that ends untaken passes its time on
+// (passOn).
 func (s *Scheduler) apply(ctx context.Context, tx store.Tx, a *scheduling.Appointment, tr scheduling.Transition, offer bool) (*scheduling.Appointment, error) {
 	next := tr.Appointment
 	if err := tx.Put(ctx, &next); err != nil {
@@ -247,8 +250,16 @@ func (s *Scheduler) apply(ctx context.Context, tx store.Tx, a *scheduling.Appoin
 	if err := tx.AppendEvent(ctx, tr.Event); err != nil {
 		return nil, err
 	}
-	if offer && len(freed) > 0 {
+	switch {
+	case !offer:
+	case len(freed) > 0:
 		if err := s.offer(ctx, tx, sortedUnique(freed), a.Start, a.End, tr.Event.At); err != nil {
+			return nil, err
+		}
+	case a.Status == scheduling.AppointmentProposed && next.Status != scheduling.AppointmentProposed:
+		// A proposal that ends untaken (declined, cancelled, entered in
+		// error): a waitlist offer passes its time on (see Waitlist).
+		if err := s.passOn(ctx, tx, a, tr.Event.At); err != nil {
 			return nil, err
 		}
 	}
@@ -259,7 +270,9 @@ func (s *Scheduler) apply(ctx context.Context, tx store.Tx, a *scheduling.Appoin
 // applies it: the participant's status changes; a required participant
 // declining cancels the appointment; a pending appointment whose required
 // participants have all accepted becomes booked, checked again like a new
-// booking. The response is stored with the appointment in one transaction.
+// booking; a declined waitlist offer passes its time on to the next
+// waitlisted appointment (see Waitlist). The response is stored with the
+// appointment in one transaction.
 // A response id that is already stored fails at once, not retried, with an
 // error naming the response that wraps ErrConflict and store.ErrConflict,
 // and changes nothing.

@@ -40,8 +40,22 @@ type WaitlistRequest struct {
 // its requested periods and is free on all its schedules, the first such
 // appointment in queue order is offered it: it becomes proposed with that
 // time and a "proposed" event is recorded in the same transaction. An offer
-// reserves nothing; Book (BookRequest.AppointmentID) takes it if it is
-// still free.
+// reserves nothing and does not expire; Book (BookRequest.AppointmentID)
+// takes it if it is still free.
+//
+// An offer that ends untaken passes its time on: when the offered
+// appointment is declined (Respond: a required participant declines), or
+// cancelled (Cancel, Transition) or entered in error while still proposed,
+// its time is offered, in the same transaction and under the same rules, to
+// the next waitlisted appointment, as if the time had been freed again on
+// the schedules it was first freed on: the first in queue order whose
+// requested periods contain it and whose schedules are all still free then
+// becomes proposed, with one "proposed" event. When there is none (or the
+// time has been booked meanwhile), nothing more happens. An offer that is
+// taken (booked or held, at its time or another) passes nothing on, nor
+// does accepting it; a held offer's time is offered again only if the hold
+// ends, like any freed time. Only offers made by the Scheduler pass their
+// time on: a proposal made with Create carries no freed time.
 //
 // Queue order is Appointment.Created, earliest first, then id. Created is
 // taken from the request (the time of the call when zero) and Update may
@@ -127,8 +141,9 @@ func waitlistSchedules(a *scheduling.Appointment) []string {
 // offer offers time [start, end) freed on the given schedules to the
 // waiting list: the first waitlisted appointment in queue order (Created,
 // then id; see Waitlist) whose requested periods contain it and whose
-// schedules are all free then becomes proposed with that time. At most one
-// appointment is offered.
+// schedules are all free then becomes proposed with that time, and the
+// schedules freed are recorded with it (recordOffer) for passOn. At most
+// one appointment is offered.
 func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, start, end, now time.Time) error {
 	if start.IsZero() || end.IsZero() {
 		return nil
@@ -184,10 +199,56 @@ func (s *Scheduler) offer(ctx context.Context, tx store.Tx, freed []string, star
 		if err != nil {
 			continue // the entry cannot take this time (for example an invalid result); try the next
 		}
-		_, err = s.apply(ctx, tx, a, tr, false)
-		return err
+		if _, err := s.apply(ctx, tx, a, tr, false); err != nil {
+			return err
+		}
+		return recordOffer(ctx, tx, a.ID, freed)
 	}
 	return nil
+}
+
+// offerKey is the key (store.Tx.SetIdempotent) under which offer records
+// the schedules whose freed time it offered to waitlisted appointment id.
+// The record marks the appointment as a waitlist offer (a proposal made
+// with Create has none) and keeps what passOn gives the next entry.
+func offerKey(id string) string { return "offer:" + id }
+
+// recordOffer records that waitlisted appointment id was offered time
+// freed on the schedules freed. An appointment is offered at most once (it
+// never returns to the waiting list); a record that exists is kept.
+func recordOffer(ctx context.Context, tx store.Tx, id string, freed []string) error {
+	_, err := tx.Idempotent(ctx, offerKey(id))
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	b, err := json.Marshal(sortedUnique(freed))
+	if err != nil {
+		return err
+	}
+	return tx.SetIdempotent(ctx, offerKey(id), string(b))
+}
+
+// passOn offers the time of a waitlist offer that ended untaken (a, still
+// proposed, is being declined, cancelled or entered in error in tx) to the
+// waiting list, as the time was offered to a: freed on the same schedules,
+// under the rules of offer. A proposal that is not a waitlist offer passes
+// nothing on.
+func (s *Scheduler) passOn(ctx context.Context, tx store.Tx, a *scheduling.Appointment, now time.Time) error {
+	rec, err := tx.Idempotent(ctx, offerKey(a.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var freed []string
+	if json.Unmarshal([]byte(rec), &freed) != nil || len(freed) == 0 {
+		// Not written by recordOffer: the schedules a itself names.
+		if freed, err = s.schedulesOf(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return s.offer(ctx, tx, sortedUnique(freed), a.Start, a.End, now)
 }
 
 // waitsFor reports whether the waitlisted appointment a waits for time
