@@ -212,7 +212,8 @@ func NewMessage(e scheduling.Event, opts MessageOptions) (*Bundle, error) {
 		b.Entry = append(b.Entry, entry(base, lightAppointment(appt, patients)))
 		for _, p := range patients {
 			if len(p.Identifier) > 0 {
-				b.Entry = append(b.Entry, entry(base, &Patient{ID: p.ID, Identifier: fromIdentifiers(p.Identifier)}))
+				b.Entry = append(b.Entry, entry(base, &Patient{ID: p.ID, Identifier: mapSlice(p.Identifier,
+					func(_ int, id scheduling.Identifier) Identifier { return *bareIdentifier(&id) })}))
 			}
 		}
 		return b, nil
@@ -287,9 +288,7 @@ func lightAppointment(a scheduling.Appointment, patients []*scheduling.Patient) 
 		if typ, pid := p.Actor.Split(); typ == "Patient" && ids["Patient/"+pid] != nil {
 			id = ids["Patient/"+pid]
 		}
-		if id != nil {
-			ref.Identifier = &Identifier{Use: id.Use, System: id.System, Value: id.Value}
-		}
+		ref.Identifier = bareIdentifier(id)
 		f.Participant = append(f.Participant, AppointmentParticipant{Actor: &ref, Required: string(p.Required),
 			Status: string(p.Status)})
 	}
@@ -298,9 +297,47 @@ func lightAppointment(a scheduling.Appointment, patients []*scheduling.Patient) 
 		// keep its participants, which name no patient, so that it stays
 		// valid (participant is 1..*).
 		for _, p := range a.Participant {
-			f.Participant = append(f.Participant, AppointmentParticipant{Type: fromConcepts(p.Type),
-				Actor: fromReferencePtr(p.Actor), Required: string(p.Required), Status: string(p.Status)})
+			var actor *Reference
+			if p.Actor != nil {
+				actor = &Reference{Reference: p.Actor.Reference, Type: p.Actor.Type, Identifier: bareIdentifier(p.Actor.Identifier)}
+			}
+			f.Participant = append(f.Participant, AppointmentParticipant{Type: codesOnly(p.Type), Actor: actor,
+				Required: string(p.Required), Status: string(p.Status)})
 		}
 	}
 	return f
+}
+
+// bareIdentifier is id as the lightweight form carries it: use, type
+// codes, system and value, without the type's text or the assigner (whose
+// display is a name); nil for nil.
+func bareIdentifier(id *scheduling.Identifier) *Identifier {
+	if id == nil {
+		return nil
+	}
+	out := &Identifier{Use: id.Use, System: id.System, Value: id.Value}
+	if id.Type != nil {
+		if t := codesOnly([]scheduling.CodeableConcept{*id.Type}); len(t) > 0 {
+			out.Type = &t[0]
+		}
+	}
+	return out
+}
+
+// codesOnly is cs without free text: the codings without display, concepts
+// left without a coding dropped.
+func codesOnly(cs []scheduling.CodeableConcept) []CodeableConcept {
+	var out []CodeableConcept
+	for _, c := range cs {
+		var codes []Coding
+		for _, cd := range c.Coding {
+			if cd.Code != "" {
+				codes = append(codes, Coding{System: cd.System, Version: cd.Version, Code: cd.Code})
+			}
+		}
+		if len(codes) > 0 {
+			out = append(out, CodeableConcept{Coding: codes})
+		}
+	}
+	return out
 }

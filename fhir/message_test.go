@@ -318,3 +318,51 @@ func TestNewMessageSkipsNilRelated(t *testing.T) {
 		t.Errorf("with nil related resources:\n%s\nwant:\n%s", mustMarshalT(t, got), mustMarshalT(t, want))
 	}
 }
+
+// The lightweight form carries no names and no free text: not the text of
+// a patient identifier's type nor its assigner, and, for an appointment
+// without a patient, not the participants' display or type text.
+func TestNewMessageLightweightCarriesNoFreeText(t *testing.T) {
+	secret := []string{"MRN of Jane", "Jane's clinic", "Dr Lee", "attending text"}
+	e := msgEvent(scheduling.EventBooked)
+	pid := ""
+	for _, p := range e.Appointment.Participant {
+		if p.Actor != nil && p.Actor.IsType("Patient") {
+			_, pid = p.Actor.Split()
+		}
+	}
+	mrn := scheduling.Concept("http://terminology.hl7.org/CodeSystem/v2-0203", "MR", "")
+	mrn.Text = secret[0]
+	patient := &scheduling.Patient{Meta: scheduling.Meta{ID: pid}, Identifier: []scheduling.Identifier{{
+		Type: &mrn, System: "urn:mrn", Value: "MRN-42", Assigner: &scheduling.Reference{Display: secret[1]}}}}
+	noPatient := msgEvent(scheduling.EventBooked)
+	role := scheduling.Concept("http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "ATND", "")
+	role.Text = secret[3]
+	noPatient.Appointment.Participant = []scheduling.Participant{{Type: []scheduling.CodeableConcept{role},
+		Actor: &scheduling.Reference{Reference: "Practitioner/d1", Display: secret[2]}, Status: scheduling.ParticipationAccepted}}
+	for name, c := range map[string]struct {
+		e       scheduling.Event
+		related []scheduling.Resource
+		keep    []string
+	}{
+		"with a patient": {e, []scheduling.Resource{patient}, []string{`"value":"MRN-42"`, `"code":"MR"`}},
+		"no patient":     {noPatient, nil, []string{`"reference":"Practitioner/d1"`, `"code":"ATND"`}},
+	} {
+		b, err := NewMessage(c.e, MessageOptions{Source: "https://clinic.example/fhir", Related: c.related})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := mustMarshalT(t, b)
+		assertSchemaValid(t, data)
+		for _, s := range secret {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("%s: the lightweight form carries %q:\n%s", name, s, data)
+			}
+		}
+		for _, k := range c.keep {
+			if !bytes.Contains(data, []byte(k)) {
+				t.Errorf("%s: %s missing:\n%s", name, k, data)
+			}
+		}
+	}
+}
