@@ -44,7 +44,10 @@ type DeadLetter struct {
 // DeadLetters is where a Webhook records what it gave up on. Record must be
 // durable when it returns nil: delivery then moves past the event. When it
 // returns an error, the Webhook returns that error to the dispatcher, which
-// keeps the event and offers it again later, so nothing is lost.
+// keeps the event and offers it again later, so nothing is lost. Record
+// may be called concurrently, by the webhooks of several subscribers that
+// share one DeadLetters; it may keep d.Body, which the Webhook does not
+// modify afterwards.
 //
 // The default, MemoryDeadLetters, keeps them in memory only. To persist them,
 // implement Record with an INSERT into a table of your own (for example

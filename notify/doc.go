@@ -42,9 +42,12 @@
 // Headers: Openslot-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of
 // "<t>.<body>">; see Sign and Verify), Openslot-Event (the event type),
 // Openslot-Delivery (<subscriber>-<cursor>, the same on every attempt) and
-// Openslot-Attempt. A receiver verifies the raw body before parsing it,
-// answers 2xx once it has stored the message, and drops a delivery id it has
-// seen before:
+// Openslot-Attempt. Only the timestamp and the body are signed: the
+// body's Bundle.id ("event-<cursor>") and MessageHeader.destination.name
+// (the subscriber) are the signed form of the delivery id, and its
+// eventUri that of the event type. A receiver verifies the raw body before
+// parsing it, answers 2xx once it has stored the message, and drops a
+// delivery id it has seen before:
 //
 //	body, _ := io.ReadAll(r.Body)
 //	if err := notify.Verify(secret, r.Header.Get(notify.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
@@ -63,7 +66,9 @@
 //     dead-lettered, so the events of an appointment (indeed all events)
 //     arrive in the order they were recorded. The price: a receiver that is
 //     down holds its own subscriber back (not the others) for up to
-//     MaxDeliveryTime per event.
+//     MaxDeliveryTime per event. A dead letter sent again with
+//     Webhook.Redeliver arrives after the events delivered since: order
+//     an appointment's messages by its meta.versionId.
 //   - Resumable: the cursor lives in the store, so a restarted process
 //     resumes at the first unacknowledged event.
 //   - Several instances: with a store that has leases (memstore, pgstore),

@@ -394,19 +394,19 @@ func (r *Reminders) scheduleZone(ctx context.Context, tx store.ReadTx, ref sched
 	return loc, nil
 }
 
-// reminderCurrent reports whether a reminder event still applies: its
+// reminderCurrent reports whether a reminder still applies: its
 // appointment is still booked at the start the reminder was for.
-func reminderCurrent(ctx context.Context, st store.Store, e store.EventRecord) (bool, error) {
+func reminderCurrent(ctx context.Context, st store.Store, id string, start time.Time) (bool, error) {
 	current := false
 	err := st.View(ctx, func(tx store.ReadTx) error {
-		a, err := store.Get[scheduling.Appointment](ctx, tx, e.AppointmentID)
+		a, err := store.Get[scheduling.Appointment](ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		current = a.Status == scheduling.AppointmentBooked && a.Start.Equal(e.Appointment.Start)
+		current = a.Status == scheduling.AppointmentBooked && a.Start.Equal(start)
 		return nil
 	})
 	return current, err

@@ -25,6 +25,7 @@ const maxSignatureHeader = 4096
 // t: "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<unix seconds>.<body>">".
 // Binding the timestamp into the MAC is what makes the signature replay-safe:
 // a receiver that checks it with Verify refuses an old delivery sent again.
+// Verify refuses what Sign makes with an empty secret.
 func Sign(secret []byte, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
@@ -51,7 +52,16 @@ func mac(secret []byte, ts string, body []byte) []byte {
 // while a receiver rotates. It returns an error wrapping ErrInvalidSignature
 // for a malformed header or a mismatch, and ErrStaleSignature for a
 // timestamp outside the tolerance. The comparison takes constant time.
+//
+// An empty secret verifies nothing (ErrInvalidSignature): anyone can sign
+// with the empty key, so a receiver whose secret is missing from its
+// configuration must refuse every delivery rather than accept forgeries.
+// To accept deliveries signed with either of two secrets while the sender
+// rotates, call Verify with each.
 func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	if len(secret) == 0 {
+		return fmt.Errorf("%w: the secret is empty", ErrInvalidSignature)
+	}
 	ts, sigs, err := parseSignature(header)
 	if err != nil {
 		return err

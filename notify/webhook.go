@@ -29,6 +29,11 @@ const (
 	// DeliveryHeader carries the delivery id, "<subscriber>-<cursor>": the
 	// same on every attempt and after a restart, so that a receiver can drop
 	// a delivery it has already processed (delivery is at least once).
+	// Like EventHeader it is not signed (the signature covers the timestamp
+	// and the body): a receiver that must also drop a captured delivery
+	// replayed within the tolerance under another id deduplicates on the
+	// signed equivalent in the body, MessageHeader.destination.name (the
+	// subscriber) and Bundle.id ("event-<cursor>").
 	DeliveryHeader = "Openslot-Delivery"
 	// AttemptHeader carries the attempt number, from 1.
 	AttemptHeader = "Openslot-Attempt"
@@ -213,7 +218,7 @@ func (w *Webhook) Deliver(ctx context.Context, e store.EventRecord) error {
 // again.
 func (w *Webhook) deliver(ctx context.Context, e store.EventRecord) error {
 	if e.Type == EventReminder && w.opts.Store != nil {
-		ok, err := reminderCurrent(ctx, w.opts.Store, e)
+		ok, err := reminderCurrent(ctx, w.opts.Store, e.AppointmentID, e.Appointment.Start)
 		if err != nil {
 			return fmt.Errorf("notify: %s: event %d: check reminder: %w", w.opts.Name, e.Cursor, err)
 		}
@@ -241,12 +246,58 @@ func (w *Webhook) deliver(ctx context.Context, e store.EventRecord) error {
 // Redeliver sends a dead letter's body again, with the same delivery id and
 // fresh signatures, retrying like Deliver. It returns nil on a 2xx and the
 // last failure otherwise; it records no new dead letter.
+//
+// The body is the message as it was built when the event was
+// dead-lettered, not the appointment as it is now, and it arrives after the
+// events delivered since: a receiver that keeps the latest state compares
+// the Appointment's meta.versionId with the version it holds. Two
+// exceptions, which send nothing: a dead letter of another subscriber
+// (d.Subscriber is not Name: its body has that subscriber's form) is an
+// error, and a reminder whose appointment has since been cancelled or moved
+// (read from Store, as Deliver does) is dropped and Redeliver returns nil.
 func (w *Webhook) Redeliver(ctx context.Context, d DeadLetter) error {
+	if d.Subscriber != w.opts.Name {
+		return fmt.Errorf("notify: %s: dead letter of event %d belongs to subscriber %q", w.opts.Name, d.Cursor, d.Subscriber)
+	}
 	if len(d.Body) == 0 {
 		return fmt.Errorf("notify: %s: dead letter of event %d has no body to redeliver", w.opts.Name, d.Cursor)
 	}
+	if d.EventType == EventReminder && w.opts.Store != nil {
+		start, err := messageStart(d.Body)
+		if err != nil {
+			return fmt.Errorf("notify: %s: dead letter of event %d: %w", w.opts.Name, d.Cursor, err)
+		}
+		ok, err := reminderCurrent(ctx, w.opts.Store, d.AppointmentID, start)
+		if err != nil {
+			return fmt.Errorf("notify: %s: dead letter of event %d: check reminder: %w", w.opts.Name, d.Cursor, err)
+		}
+		if !ok {
+			w.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "notify: stale reminder not redelivered",
+				slog.String("subscriber", w.opts.Name), slog.Int64("cursor", d.Cursor),
+				slog.String("appointment", d.AppointmentID))
+			return nil
+		}
+	}
 	_, _, err := w.send(ctx, w.deliveryID(d.Cursor), string(d.EventType), d.Body)
 	return err
+}
+
+// messageStart returns the start of the Appointment in a message Bundle.
+func messageStart(body []byte) (time.Time, error) {
+	b, err := fhir.Unmarshal[fhir.Bundle](body)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the message: %w", err)
+	}
+	for _, e := range b.Entry {
+		if a, ok := e.Resource.(*fhir.Appointment); ok {
+			start, err := time.Parse(time.RFC3339Nano, a.Start)
+			if err != nil {
+				return time.Time{}, fmt.Errorf("the message's Appointment has no start: %w", err)
+			}
+			return start, nil
+		}
+	}
+	return time.Time{}, errors.New("the message has no Appointment")
 }
 
 func (w *Webhook) deliveryID(cursor int64) string {
