@@ -44,10 +44,10 @@ func printUsage(out io.Writer, base, storeName string) {
   # book one with an appointment type and a payment mode (use a start_time from the search)
   curl -s -X POST -H 'Content-Type: application/json' %[2]s/dr/v1/business/doctor/appointments/slots/book -d '{"doctor_id":"%[3]s","clinic_id":"%[4]s","patient_id":"%[7]s","start_time":"<start_time>","appointment_type":"routine","payment_mode":"upi"}'
 
-  # check in, read, reschedule, cancel (use the appointment_id from the booking)
-  curl -s -X PUT -H 'Content-Type: application/json' %[2]s/dr/v1/business/appointments/check-in -d '{"appointment_id":"<id>"}'
+  # read, reschedule, check in, cancel (use the appointment_id from the booking)
   curl -s %[2]s/dr/v1/business/appointments/<id>
   curl -s -X PUT -H 'Content-Type: application/json' %[2]s/dr/v1/business/doctor/appointments/slots/book -d '{"appointment_id":"<id>","start_time":"<new start_time>"}'
+  curl -s -X PUT -H 'Content-Type: application/json' %[2]s/dr/v1/business/appointments/check-in -d '{"appointment_id":"<id>"}'
   curl -s -X PUT -H 'Content-Type: application/json' %[2]s/dr/v1/business/appointments/cancel -d '{"appointment_id":"<id>","reason":"patient asked"}'
 
 `, storeName, base, demoDoctor, demoClinic, nextWeekday(time.Now(), demoZone).String(),

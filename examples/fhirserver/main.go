@@ -31,7 +31,7 @@ var program = serve.Program{
 	WriteTimeout: 40 * time.Second,
 	Setup:        setup,
 	Usage: func(out io.Writer, root, storeName string) {
-		printUsage(out, root+"/fhir", storeName)
+		printUsage(out, root+"/fhir", storeName, time.Now())
 	},
 }
 
@@ -117,13 +117,14 @@ func seed(ctx context.Context, s *openslot.Scheduler) error {
 	return nil
 }
 
-// printUsage tells the user how to talk to the server.
-func printUsage(out io.Writer, base, storeName string) {
+// printUsage tells the user how to talk to the server, with dates after
+// now.
+func printUsage(out io.Writer, base, storeName string, now time.Time) {
 	loc, err := time.LoadLocation(demoZone)
 	if err != nil {
 		loc = time.UTC
 	}
-	day := scheduling.DateOf(time.Now().In(loc)).AddDays(1)
+	day := scheduling.DateOf(now.In(loc)).AddDays(1)
 	for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
 		day = day.AddDays(1)
 	}
@@ -137,7 +138,7 @@ tokens: %[3]s (system/*.*), %[4]s (patient/*.* for Patient/%[5]s)
 
   # free times of Dr. Adler on %[6]s (IHE ITI-115 $find): proposed Appointments
   curl -s -X POST %[2]s/Appointment/\$find -H "$P" -H "$J" -d '{"resourceType":"Parameters","parameter":[
-    {"name":"start","valueDateTime":"%[6]sT00:00:00+01:00"},{"name":"end","valueDateTime":"%[6]sT23:59:00+01:00"},
+    {"name":"start","valueDateTime":"%[9]s"},{"name":"end","valueDateTime":"%[10]s"},
     {"name":"practitioner","valueReference":{"reference":"Practitioner/%[7]s"}},{"name":"_count","valueInteger":3}]}'
 
   # hold one (ITI-116), then book the hold (ITI-117): use an id from the answer before
@@ -153,10 +154,11 @@ tokens: %[3]s (system/*.*), %[4]s (patient/*.* for Patient/%[5]s)
   curl -s '%[2]s/Slot?schedule=Schedule/%[7]s-schedule&start=ge%[6]s&start=lt%[8]s' -H "$A"
 
   # providers of general practice (HL7 Austria $findHSP)
-  curl -s '%[2]s/HealthcareService/\$findHSP?healthcareService-type=http://snomed.info/sct|394814009' -H "$A"
+  curl -s '%[2]s/HealthcareService/$findHSP?healthcareService-type=http://snomed.info/sct|394814009' -H "$A"
 
   # cancel: PUT the appointment back with "status":"cancelled" (reschedule: with a new start and end)
   curl -s -X PUT %[2]s/Appointment/<id> -H "$P" -H "$J" -d @appointment.json
 
-`, storeName, base, adminToken, patientToken, demoPatient, day, demoDoctor, day.AddDays(1))
+`, storeName, base, adminToken, patientToken, demoPatient, day, demoDoctor, day.AddDays(1),
+		day.In(scheduling.Clock(0, 0, 0), loc).Format(time.RFC3339), day.In(scheduling.Clock(23, 59, 0), loc).Format(time.RFC3339))
 }

@@ -192,14 +192,14 @@ func run(ctx context.Context, w io.Writer) error {
 	defer rc.mu.Unlock()
 	out.printf("\n%d deliveries, all signatures verified\n", rc.verified)
 	if rc.rejected > 0 {
-		return fmt.Errorf("%d deliveries failed verification", rc.rejected)
+		return fmt.Errorf("%d deliveries failed verification or were refused", rc.rejected)
 	}
 	return nil
 }
 
 const stamp = "Mon 02 Jan 15:04 MST"
 
-// receiver verifies and prints every delivery.
+// receiver verifies and prints every delivery, and counts those it refuses.
 type receiver struct {
 	out *syncWriter
 
@@ -211,12 +211,13 @@ type receiver struct {
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	if err != nil {
+		rc.rejected++
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return
 	}
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
 	if err := notify.Verify(secret, r.Header.Get(notify.SignatureHeader), body, time.Now(), 5*time.Minute); err != nil {
 		rc.rejected++
 		http.Error(w, "bad signature", http.StatusUnauthorized)
@@ -229,6 +230,9 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	line, err := describe(body)
 	if err != nil {
+		// Refused for good: the webhook dead-letters it and moves on, so
+		// count it here, or the run would end as if all had arrived.
+		rc.rejected++
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}

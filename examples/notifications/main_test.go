@@ -39,8 +39,8 @@ func TestOutput(t *testing.T) {
 	}
 }
 
-// The receiver refuses a delivery whose body changed after signing, and
-// takes a repeated delivery once.
+// The receiver refuses a delivery whose body changed after signing, and a
+// signed one that is not a notification (repeats: truth_test.go).
 func TestReceiver(t *testing.T) {
 	var out bytes.Buffer
 	rc := &receiver{out: &syncWriter{w: &out}, seen: map[string]bool{}}

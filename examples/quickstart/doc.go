@@ -17,8 +17,9 @@
 //	go run ./examples/quickstart -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 //
 // It then creates a schema of its own, openslot_quickstart_<random>,
-// migrates it with pgstore.Migrate, and drops it when it ends, so it
-// never touches anything else in the database and prints the same output.
+// migrates it with pgstore.Migrate, and drops it when it ends (also when
+// interrupted with Ctrl-C), so it never touches anything else in the
+// database and prints the same output.
 // The role needs CREATE on the database, and btree_gist must be installed
 // or installable (docs/postgres.md).
 package main

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -31,7 +33,16 @@ func main() {
 	postgres := flag.String("postgres", os.Getenv(EnvDatabaseURL),
 		"run on PostgreSQL: a connection string (default $"+EnvDatabaseURL+"; empty runs in memory)")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *postgres); err != nil {
+	// Ctrl-C (or SIGTERM) ends the demo early but still drops the schema
+	// made on PostgreSQL; a second one ends the program at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
+	err := run(ctx, os.Stdout, *postgres)
+	if ctx.Err() != nil && err != nil {
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
