@@ -23,4 +23,12 @@ var (
 	ErrInvalidQuery = errors.New("invalid query")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store closed")
+	// ErrCommitUnknown: the connection to the database failed (or the
+	// commit ran out of time) after the commit may have reached it, so the
+	// transaction may or may not have committed. It is never ErrConflict
+	// and never a context error, which both mean nothing was kept; the
+	// Scheduler does not retry it. Read the state again, or repeat the
+	// request with the same idempotency key, which returns its first result
+	// if it did commit. Stores without a network (memstore) never return it.
+	ErrCommitUnknown = errors.New("commit outcome unknown")
 )

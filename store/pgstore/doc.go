@@ -94,7 +94,16 @@
 // Scheduler retries. A statement that fails aborts the PostgreSQL
 // transaction: later calls in it fail with the same error and it never
 // commits. A context that ends rolls the transaction back and Update
-// returns the context's error.
+// returns the context's error; when it ends between statements, the
+// connection is closed rather than sent a ROLLBACK, which ends the
+// transaction on the server all the same. Once the last round trip
+// (writes, events, COMMIT) is sent, it runs to its end whatever the
+// context does, for up to 30 seconds. If the connection fails during it,
+// or the 30 seconds run out, the COMMIT may or may not have run and
+// nothing the client can read tells which: Update returns an error that
+// wraps store.ErrCommitUnknown, and neither store.ErrConflict nor a
+// context error. Retrying such a transaction is safe only when it is
+// idempotent, as a booking with an idempotency key is.
 //
 // # Double booking, twice over
 //

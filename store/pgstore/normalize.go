@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,15 +23,30 @@ func normTime(t time.Time) time.Time {
 
 // pgText is s as a text column can hold it. PostgreSQL text cannot contain
 // the NUL character, which Go strings (and JSON strings, as \u0000) can,
-// so each NUL becomes U+FFFD. Search terms and idempotency keys pass
-// through it when they are written and when they are looked up, so a
-// lookup matches what it matched before (and a NUL matches a U+FFFD in the
-// same place). Bodies need nothing: they are json, which keeps \u0000.
+// so each NUL becomes U+FFFD. Search terms, idempotency keys, consumer
+// names and lease names and holders pass through it when they are written
+// and when they are looked up, so a lookup matches what it matched before
+// (and a NUL matches a U+FFFD in the same place). Bodies need nothing:
+// they are json, which keeps \u0000. Ids are not mapped: a record with a
+// NUL in its id cannot be stored, and a read by such an id finds nothing.
 func pgText(s string) string {
 	if strings.IndexByte(s, 0) < 0 {
 		return s
 	}
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// hasNUL reports whether s holds a NUL, which no stored id, schedule id
+// or appointment id can (see pgText): a read by such a key finds nothing.
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
+// withoutNUL is ids without those that hold a NUL, ids itself when none
+// does.
+func withoutNUL(ids []string) []string {
+	if !slices.ContainsFunc(ids, hasNUL) {
+		return ids
+	}
+	return slices.DeleteFunc(slices.Clone(ids), hasNUL)
 }
 
 // pgTexts is pgText of each of ss, ss itself when none holds a NUL.

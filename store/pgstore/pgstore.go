@@ -102,6 +102,14 @@ func (s *Store) usable(ctx context.Context, what string) error {
 // serialisation failures, deadlocks) wrap store.ErrConflict; a Put or
 // Delete of a missing record wraps store.ErrNotFound.
 //
+// Once the final round trip is sent, the caller's context no longer
+// counts: the commit runs to its end (bounded by 30 seconds). When the
+// connection fails during it, or the bound runs out, the client cannot
+// know whether the COMMIT ran: Update then returns an error that wraps
+// store.ErrCommitUnknown, and neither store.ErrConflict nor a context
+// error. A caller that retries such a transaction must make it
+// idempotent (the Scheduler's idempotency keys do).
+//
 // The Tx belongs to one goroutine: fn must not use it from several at
 // once. Each running Update, View and Events holds one connection of the
 // pool, so a View or Events called inside fn needs a second one.
@@ -131,14 +139,15 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) (err err
 	defer cancel()
 	last := append(t.eventsInsert(), pendingStmt{what: "commit", sql: "COMMIT"})
 	if err := t.finish(cctx, last...); err != nil {
-		return t.fail(cctx, "pgstore: commit", err)
+		return commitError(err)
 	}
 	return nil
 }
 
 // commitTimeout bounds the final round trip of Update (pending writes,
-// events and COMMIT), which does not follow the caller's context.
-const commitTimeout = 30 * time.Second
+// events and COMMIT), which does not follow the caller's context. A round
+// trip that runs out of it has an unknown outcome (see commitError).
+var commitTimeout = 30 * time.Second
 
 // View runs fn in a REPEATABLE READ, READ ONLY transaction: every read of
 // fn sees the same snapshot, taken at its first statement.
@@ -173,13 +182,15 @@ func (s *Store) begin(ctx context.Context, what, begin string) (*txn, error) {
 }
 
 // end rolls back whatever the transaction left open (nothing after a
-// commit) and gives the connection back. The rollback runs even when ctx
-// has ended; a connection left inside a transaction is closed by the pool
-// instead of reused.
+// commit) and gives the connection back. The rollback runs under ctx:
+// when ctx has ended it is not sent at all, so that a caller who gave up
+// is not kept waiting for a server that may not answer. A connection left
+// inside a transaction (the rollback not sent, or failed) is closed by the
+// pool instead of reused, which ends the transaction on the server.
 func (t *txn) end(ctx context.Context) {
 	t.done = true
-	if t.sent {
-		_, _ = t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	if t.sent && ctx.Err() == nil {
+		_, _ = t.conn.Exec(ctx, "ROLLBACK")
 	}
 	t.conn.Release()
 }
@@ -256,5 +267,7 @@ func encodeEvent(e scheduling.Event) (eventRow, error) {
 	if err != nil {
 		return eventRow{}, fmt.Errorf("event %s of appointment %s: %w: %w", e.Type, e.AppointmentID, scheduling.ErrInvalid, err)
 	}
-	return eventRow{typ: string(e.Type), appointmentID: e.AppointmentID, body: body}, nil
+	// The columns are copies for people reading the table (the body is
+	// what is read back): text cannot hold a NUL (see pgText).
+	return eventRow{typ: pgText(string(e.Type)), appointmentID: pgText(e.AppointmentID), body: body}, nil
 }

@@ -44,6 +44,7 @@ func (t *txn) Prefetch(p store.Prefetch) {
 	q := store.Prefetch{Resources: slices.Clone(p.Resources)}
 	for _, r := range p.Busy {
 		r.From, r.To = normTime(r.From), normTime(r.To)
+		r.ScheduleIDs = withoutNUL(r.ScheduleIDs) // as Busy reads them
 		if len(r.ScheduleIDs) > 0 && !r.From.IsZero() && !r.To.IsZero() && r.From.Before(r.To) {
 			r.ScheduleIDs = slices.Clone(r.ScheduleIDs)
 			q.Busy = append(q.Busy, r)

@@ -210,6 +210,11 @@ func (t *txn) Put(ctx context.Context, r scheduling.Resource) error {
 	}
 	t.forget(w.typ, w.id)
 	what := fmt.Sprintf("put %s/%s", w.typ, w.id)
+	*r.Metadata() = *w.resource.Metadata()
+	if hasNUL(w.id) {
+		t.queueWrite(what, refuseMissingSQL, missOrStale(what, w.expect))
+		return nil
+	}
 	t.queueWrite(what, `
 		WITH w AS (
 			UPDATE resources SET version = version + 1, last_updated = $4, at = $5, hold_until = $6, terms = $7, body = $8
@@ -219,9 +224,13 @@ func (t *txn) Put(ctx context.Context, r scheduling.Resource) error {
 		WHERE NOT EXISTS (SELECT FROM w)`,
 		missOrStale(what, w.expect),
 		w.typ, w.id, w.expect, w.updatedAt, w.at, w.hold, w.terms, w.body)
-	*r.Metadata() = *w.resource.Metadata()
 	return nil
 }
+
+// refuseMissingSQL refuses a Put or Delete of an id with a NUL, which no
+// stored record has, as its statement refuses one of a missing record
+// (the statement itself would fail on the NUL, SQLSTATE 22021).
+const refuseMissingSQL = `SELECT openslot_refuse('')`
 
 // missOrStale explains a versioned write that matched no row, from the
 // stored version its statement found ("" for none). The statement reads
@@ -248,6 +257,10 @@ func (t *txn) Delete(ctx context.Context, typ, id string, version int64) error {
 	}
 	t.forget(typ, id)
 	what := fmt.Sprintf("delete %s/%s", typ, id)
+	if hasNUL(id) {
+		t.queueWrite(what, refuseMissingSQL, missOrStale(what, version))
+		return nil
+	}
 	t.queueWrite(what, `
 		WITH w AS (
 			DELETE FROM resources WHERE type = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
@@ -291,11 +304,14 @@ const lockSchedulesSQL = `
 const lockScheduleSQL = `SELECT pg_advisory_xact_lock(hashtextextended('openslot.schedule:' || current_schema() || ':' || $1, 0))`
 
 // lockStatement is the statement and arguments that lock the schedules ids.
+// An id with a NUL locks the key of the id with U+FFFD in its place (see
+// pgText): text cannot hold the NUL, and a key shared by two ids only
+// serialises them more than needed.
 func lockStatement(ids []string) (string, []any) {
 	if len(ids) == 1 {
-		return lockScheduleSQL, []any{ids[0]}
+		return lockScheduleSQL, []any{pgText(ids[0])}
 	}
-	return lockSchedulesSQL, []any{ids}
+	return lockSchedulesSQL, []any{pgTexts(ids)}
 }
 
 // Busy returns the busy entries of the schedules overlapping [from, to); a
@@ -304,7 +320,7 @@ func (t *txn) Busy(ctx context.Context, scheduleIDs []string, from, to time.Time
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
-	if len(scheduleIDs) == 0 {
+	if scheduleIDs = withoutNUL(scheduleIDs); len(scheduleIDs) == 0 { // no schedule has those
 		return nil, nil
 	}
 	from, to = normTime(from), normTime(to)
@@ -450,7 +466,7 @@ func (t *txn) RemoveBusy(ctx context.Context, appointmentID string) error {
 	if err := t.check(ctx); err != nil {
 		return err
 	}
-	if appointmentID == "" {
+	if appointmentID == "" || hasNUL(appointmentID) { // no entry has those
 		return nil
 	}
 	t.busyCache = nil
@@ -465,6 +481,9 @@ func (t *txn) RemoveBusy(ctx context.Context, appointmentID string) error {
 func (t *txn) RemoveBusyEntry(ctx context.Context, id string) error {
 	if err := t.check(ctx); err != nil {
 		return err
+	}
+	if hasNUL(id) { // no entry has one
+		return fmt.Errorf("busy %s: %w", id, store.ErrNotFound)
 	}
 	t.busyCache = nil
 	tag, err := t.exec(ctx, `DELETE FROM busy WHERE id = $1`, id)
@@ -600,7 +619,7 @@ func (t *txn) Cursor(ctx context.Context, consumer string) (int64, error) {
 		return 0, err
 	}
 	var c int64
-	err := t.queryRow(ctx, `SELECT cursor FROM consumers WHERE name = $1`, consumer).Scan(&c)
+	err := t.queryRow(ctx, `SELECT cursor FROM consumers WHERE name = $1`, pgText(consumer)).Scan(&c)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil
 	}
@@ -622,7 +641,7 @@ func (t *txn) SetCursor(ctx context.Context, consumer string, cursor int64) erro
 	t.queueWrite(fmt.Sprintf("set cursor of consumer %q", consumer), `
 		INSERT INTO consumers (name, cursor, updated) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated`,
-		nil, consumer, cursor, t.now)
+		nil, pgText(consumer), cursor, t.now)
 	return nil
 }
 
@@ -642,12 +661,12 @@ func (t *txn) TryLease(ctx context.Context, name, holder string, now time.Time, 
 		INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
 		WHERE leases.holder = excluded.holder OR leases.until <= $4
-		RETURNING holder`, name, holder, normTime(now.Add(ttl)), now).Scan(&got)
+		RETURNING holder`, pgText(name), pgText(holder), normTime(now.Add(ttl)), now).Scan(&got)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, t.fail(ctx, fmt.Sprintf("lease %q for %q", name, holder), err)
 	}
-	return got == holder, nil
+	return got == pgText(holder), nil
 }
