@@ -89,5 +89,8 @@
 //
 // Errors. Return the sentinels of this package wrapped with the resource
 // or key that failed (fmt.Errorf("appointment %s: %w", id, store.ErrNotFound)),
-// and context errors as they are.
+// and context errors as they are. A context error, like ErrConflict, says
+// that nothing was kept; when a store cannot know whether its commit ran
+// (the connection failed after the commit was sent), it returns
+// ErrCommitUnknown instead.
 package store
