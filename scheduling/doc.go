@@ -40,9 +40,9 @@
 //
 // Validate on each resource checks the R4 cardinalities, required bindings
 // and invariants (app-1 to app-4 with noshow allowed for app-4, apr-1, start
-// before end, org-1, cpt-2, well-formed references of allowed types) and
-// returns every problem at once as a *ValidationError. Each Issue names the
-// element by its FHIR path:
+// before end, org-1 to org-3, cpt-2, ext-1 on kept extensions, well-formed
+// references of allowed types) and returns every problem at once as a
+// *ValidationError. Each Issue names the element by its FHIR path:
 //
 //	invalid: end: must be after start; participant[1].status: required
 //

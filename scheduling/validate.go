@@ -250,15 +250,72 @@ func (v *validator) names(path string, ns []HumanName) {
 	}
 }
 
+// extensions checks the model's kept extensions: a url, and JSON (when
+// there is any) that is one extension object whose url member, if present,
+// is URL, and that keeps ext-1 at every level.
 func (v *validator) extensions(path string, es []Extension) {
 	for i, e := range es {
 		p := index(path, i)
 		if e.URL == "" {
 			v.add(join(p, "url"), "required")
 		}
-		if len(e.JSON) > 0 && !json.Valid(e.JSON) {
-			v.add(p, "is not valid JSON")
+		if len(e.JSON) == 0 {
+			continue
 		}
+		if !json.Valid(e.JSON) {
+			v.add(p, "is not valid JSON")
+			continue
+		}
+		var members map[string]json.RawMessage
+		if json.Unmarshal(e.JSON, &members) != nil || members == nil {
+			v.add(p, "is not a JSON object")
+			continue
+		}
+		if raw, ok := members["url"]; ok {
+			var u string
+			if json.Unmarshal(raw, &u) != nil || (e.URL != "" && u != e.URL) {
+				v.addf(join(p, "url"), "%q does not match the url member %s", e.URL, raw)
+			}
+		}
+		v.extensionContent(p, members)
+	}
+}
+
+// extensionContent checks ext-1 on an extension object's members: nested
+// extensions or one value[x], not both; nested extensions need a url and
+// are checked the same way.
+func (v *validator) extensionContent(path string, members map[string]json.RawMessage) {
+	values := 0
+	for k := range members {
+		if strings.HasPrefix(k, "value") {
+			values++
+		}
+	}
+	var nested []json.RawMessage
+	if raw, ok := members["extension"]; ok && json.Unmarshal(raw, &nested) != nil {
+		v.add(join(path, "extension"), "is not a JSON array")
+		return
+	}
+	switch {
+	case values > 1:
+		v.add(path, "has at most one value[x]")
+	case values == 1 && len(nested) > 0:
+		v.add(path, "must have either extensions or a value[x], not both (ext-1)")
+	case values == 0 && len(nested) == 0:
+		v.add(path, "must have either extensions or a value[x] (ext-1)")
+	}
+	for j, raw := range nested {
+		p := index(join(path, "extension"), j)
+		var sub map[string]json.RawMessage
+		if json.Unmarshal(raw, &sub) != nil || sub == nil {
+			v.add(p, "is not a JSON object")
+			continue
+		}
+		var u string
+		if json.Unmarshal(sub["url"], &u) != nil || u == "" {
+			v.add(join(p, "url"), "required")
+		}
+		v.extensionContent(p, sub)
 	}
 }
 
@@ -304,7 +361,10 @@ func (v *validator) timeOfDay(path string, t TimeOfDay, end bool) {
 	}
 }
 
-func (v *validator) availableTimes(path string, ts []AvailableTime) {
+// availableTimes checks R4 availableTime elements; start and end name the
+// time elements (availableStartTime and availableEndTime, or openingTime
+// and closingTime in Location.hoursOfOperation).
+func (v *validator) availableTimes(path, start, end string, ts []AvailableTime) {
 	for i, t := range ts {
 		p := index(path, i)
 		for j, d := range t.DaysOfWeek {
@@ -313,14 +373,14 @@ func (v *validator) availableTimes(path string, ts []AvailableTime) {
 			}
 		}
 		if t.StartSet {
-			v.timeOfDay(join(p, "availableStartTime"), t.Start, false)
+			v.timeOfDay(join(p, start), t.Start, false)
 		} else if t.Start != 0 {
-			v.add(join(p, "availableStartTime"), "has a value but StartSet is false")
+			v.add(join(p, start), "has a value but StartSet is false")
 		}
 		if t.EndSet {
-			v.timeOfDay(join(p, "availableEndTime"), t.End, true)
+			v.timeOfDay(join(p, end), t.End, true)
 		} else if t.End != 0 {
-			v.add(join(p, "availableEndTime"), "has a value but EndSet is false")
+			v.add(join(p, end), "has a value but EndSet is false")
 		}
 	}
 }
@@ -368,11 +428,11 @@ func (a *Appointment) Validate() error {
 	if a.CancelationReason != nil && a.Status != AppointmentCancelled && a.Status != AppointmentNoShow {
 		v.addf("cancelationReason", "only allowed when status is cancelled or noshow, not %q (app-4)", a.Status)
 	}
-	v.refs("reasonReference", a.ReasonReference)
+	v.refs("reasonReference", a.ReasonReference, "Condition", "Procedure", "Observation", "ImmunizationRecommendation")
 	if a.Priority != nil && *a.Priority < 0 {
 		v.add("priority", "must not be negative")
 	}
-	v.refs("supportingInfo", a.SupportingInfo)
+	v.refs("supportingInformation", a.SupportingInfo)
 	hasStart, hasEnd := !a.Start.IsZero(), !a.End.IsZero()
 	switch {
 	case hasStart && !hasEnd:
@@ -528,7 +588,7 @@ func (v *validator) availability(path string, a Availability) {
 			v.add(join(p, "rrule"), `must not carry the "RRULE:" prefix`)
 		}
 	}
-	v.availableTimes(join(path, "availableTimes"), a.AvailableTimes)
+	v.availableTimes(join(path, "availableTimes"), "availableStartTime", "availableEndTime", a.AvailableTimes)
 	v.notAvailable(join(path, "notAvailable"), a.NotAvailable)
 	seen := make(map[Date]int, len(a.Overrides))
 	for i, o := range a.Overrides {
@@ -578,7 +638,8 @@ func (v *validator) policy(path string, p SlotPolicy) {
 }
 
 // Validate checks an Organization: a name or an identifier (org-1),
-// identifiers, telecom, addresses, partOf and extensions.
+// identifiers, telecom and addresses (never of use home: org-2, org-3),
+// partOf and extensions.
 func (o *Organization) Validate() error {
 	var v validator
 	v.identifiers("identifier", o.Identifier)
@@ -586,7 +647,17 @@ func (o *Organization) Validate() error {
 		v.add("name", "a name or an identifier is required (org-1)")
 	}
 	v.telecom("telecom", o.Telecom)
+	for i, cp := range o.Telecom {
+		if cp.Use == "home" {
+			v.add(join(index("telecom", i), "use"), "an organization's telecom is never of use home (org-3)")
+		}
+	}
 	v.addresses("address", o.Address)
+	for i, a := range o.Address {
+		if a.Use == "home" {
+			v.add(join(index("address", i), "use"), "an organization's address is never of use home (org-2)")
+		}
+	}
 	v.optRef("partOf", o.PartOf, "Organization")
 	v.extensions("extension", o.Extension)
 	return v.err()
@@ -605,7 +676,7 @@ func (l *Location) Validate() error {
 	}
 	v.optRef("managingOrganization", l.ManagingOrganization, "Organization")
 	v.optRef("partOf", l.PartOf, "Location")
-	v.availableTimes("hoursOfOperation", l.HoursOfOperation)
+	v.availableTimes("hoursOfOperation", "openingTime", "closingTime", l.HoursOfOperation)
 	v.extensions("extension", l.Extension)
 	return v.err()
 }
@@ -618,7 +689,7 @@ func (h *HealthcareService) Validate() error {
 	v.optRef("providedBy", h.ProvidedBy, "Organization")
 	v.refs("location", h.Location, "Location")
 	v.telecom("telecom", h.Telecom)
-	v.availableTimes("availableTime", h.AvailableTime)
+	v.availableTimes("availableTime", "availableStartTime", "availableEndTime", h.AvailableTime)
 	v.notAvailable("notAvailable", h.NotAvailable)
 	v.extensions("extension", h.Extension)
 	return v.err()
@@ -649,7 +720,7 @@ func (r *PractitionerRole) Validate() error {
 	v.refs("location", r.Location, "Location")
 	v.refs("healthcareService", r.HealthcareService, "HealthcareService")
 	v.telecom("telecom", r.Telecom)
-	v.availableTimes("availableTime", r.AvailableTime)
+	v.availableTimes("availableTime", "availableStartTime", "availableEndTime", r.AvailableTime)
 	v.notAvailable("notAvailable", r.NotAvailable)
 	v.extensions("extension", r.Extension)
 	return v.err()
