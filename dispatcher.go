@@ -171,7 +171,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				}()
 				if _, err := d.deliver(ctx, s); err != nil && ctx.Err() == nil {
 					d.log.LogAttrs(ctx, slog.LevelWarn, "openslot: event delivery failed",
-						slog.String("subscriber", s.name), slog.String("error", errorKind(err)))
+						slog.String("subscriber", s.name), slog.String("error", ErrorKind(err)))
 				}
 			})
 		}
@@ -245,7 +245,7 @@ func (d *Dispatcher) deliver(ctx context.Context, s subscription) (int, error) {
 			if err != nil {
 				d.log.LogAttrs(ctx, slog.LevelWarn, "openslot: subscriber failed", slog.String("subscriber", s.name),
 					slog.Int64("cursor", e.Cursor), slog.String("event", string(e.Type)),
-					slog.String("appointment", e.AppointmentID), slog.String("error", errorKind(err)))
+					slog.String("appointment", e.AppointmentID), slog.String("error", ErrorKind(err)))
 				return n, fmt.Errorf("event %d: %w", e.Cursor, err)
 			}
 			// The handler succeeded: record that even if ctx ends now, or a

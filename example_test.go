@@ -138,3 +138,18 @@ func ExampleScheduler_Transition() {
 	// event 1: booked, version 1: ""
 	// event 2: cancelled, version 2: "wants a call back next week"
 }
+
+// ErrorKind is what to log of an error: its class, never its text, which
+// may quote patient data.
+func ExampleErrorKind() {
+	ctx := context.Background()
+	s := openslot.New(memstore.New(nil), nil)
+	_, err := s.Cancel(ctx, "no-such-appointment", nil)
+	fmt.Println(openslot.ErrorKind(err))
+	p := &scheduling.Patient{Name: []scheduling.HumanName{{Family: "Doe", Given: []string{"Jane"}}},
+		Gender: "not-a-gender"}
+	fmt.Println(openslot.ErrorKind(s.Create(ctx, p)))
+	// Output:
+	// not-found
+	// invalid
+}

@@ -245,7 +245,7 @@ func (s *Scheduler) done(ctx context.Context, op, id string, a *scheduling.Appoi
 	}
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "openslot: "+op+" refused", slog.String("appointment", id),
-			slog.String("error", errorKind(err)))
+			slog.String("error", ErrorKind(err)))
 		return nil, err
 	}
 	s.log.LogAttrs(ctx, slog.LevelDebug, "openslot: "+op, slog.String("appointment", a.ID),

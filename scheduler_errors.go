@@ -1,8 +1,10 @@
 package openslot
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/openslot/openslot/availability"
@@ -76,12 +78,31 @@ func unavailable(scheduleID string, start, end time.Time, format string, args ..
 		Err: fmt.Errorf("%w: "+format, append([]any{availability.ErrOutsideAvailability}, args...)...)}
 }
 
-// errorKind names an error's class for logs: never its text, which may
-// quote input.
-func errorKind(err error) string {
+// ErrorKind names an error's class for a log line: "conflict",
+// "unavailable", "not-found", "invalid", "invalid-transition",
+// "hold-expired", "patient-immutable", "invalid-rule", "timeout",
+// "canceled", "commit-unknown", "store-closed", "not-implemented",
+// "invalid-query", or "error" for any other. Log it instead of the error's
+// text, which may quote input or stored patient data (a driver error
+// quoting a row): nothing this library logs holds a name, an identifier
+// value or free text, and an application that logs errors the same way
+// keeps that promise too.
+func ErrorKind(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, store.ErrCommitUnknown):
+		return "commit-unknown"
+	case errors.Is(err, store.ErrClosed):
+		return "store-closed"
+	case errors.Is(err, store.ErrNotImplemented):
+		return "not-implemented"
+	case errors.Is(err, store.ErrInvalidQuery):
+		return "invalid-query"
 	case errors.Is(err, ErrConflict), errors.Is(err, store.ErrConflict):
 		return "conflict"
 	case errors.Is(err, ErrUnavailable):

@@ -55,7 +55,9 @@ type HandlerOptions struct {
 	// zero means DefaultTimeout. A request that runs out of time gets 503.
 	Timeout time.Duration
 	// Logger receives one record per request that failed with a server
-	// error (5xx). Nil discards.
+	// error (5xx): method, path (segments that are not ids redacted),
+	// status and error kind, never the error's text, which can quote
+	// patient data. Nil discards.
 	Logger *slog.Logger
 	// Now is the clock for defaults that depend on the time (the start of
 	// a Slot search window); nil means the Scheduler's clock.
@@ -248,7 +250,7 @@ func (h *handler) wrap(fn func(w http.ResponseWriter, r *http.Request) error) ht
 		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.opts.Timeout)); err != nil &&
 			!errors.Is(err, http.ErrNotSupported) {
 			h.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "fhir: cannot bound the request body read",
-				slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+				slog.String("path", logPath(r.URL.Path)), slog.String("error", errorKind(err)))
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/openslot/openslot"
 	"github.com/openslot/openslot/scheduling"
@@ -105,7 +107,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, os.ErrDeadlineExceeded) &&
 		!errors.Is(err, context.Canceled) {
 		h.opts.Logger.LogAttrs(r.Context(), slog.LevelError, "fhir: request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)), slog.Int("status", status),
+			slog.String("error", errorKind(err)))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="openslot"`)
@@ -114,4 +117,29 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Allow", he.allow)
 	}
 	_ = h.writeResource(w, status, oo, nil)
+}
+
+// errorKind is openslot.ErrorKind, with this package's ErrInvalid and a
+// closed connection named too.
+func errorKind(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return "invalid"
+	case errors.Is(err, net.ErrClosed):
+		return "connection-closed"
+	}
+	return openslot.ErrorKind(err)
+}
+
+// logPath is a request path for logs: each segment that is not a FHIR id,
+// an operation ($find) or a keyword (_history) is replaced, since the path
+// is the client's raw input.
+func logPath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if s != "" && !isID(strings.TrimPrefix(strings.TrimPrefix(s, "$"), "_")) {
+			segs[i] = "{redacted}"
+		}
+	}
+	return strings.Join(segs, "/")
 }

@@ -30,8 +30,12 @@ type DeadLetter struct {
 	// LastStatus is the HTTP status of the last attempt, 0 when it got none
 	// (connection refused, timeout).
 	LastStatus int
-	// Reason says why the last attempt failed. It never holds the body or
-	// the receiver's answer, so it is safe to log.
+	// Reason says why the last attempt failed: the receiver's status, the
+	// kind of a transport error (timeout, connection-refused, tls, ...) with
+	// the URL stripped to scheme://host/path, or that the message could not
+	// be built. It never holds the body, the receiver's answer, the URL's
+	// user info or query, or an error's text (which can quote patient data),
+	// so it is safe to log.
 	Reason string
 	// At is when the event was dead-lettered.
 	At time.Time

@@ -109,8 +109,9 @@ type ReminderOptions struct {
 	// DefaultZone is the zone for appointments whose zone cannot be found
 	// (see Reminders); nil means UTC.
 	DefaultZone *time.Location
-	// Logger receives one line per pass with counts and errors (ids only);
-	// nil means slog.Default.
+	// Logger receives one line per pass with counts and errors (ids and
+	// error kinds only: never an error's text, which can quote stored
+	// data); nil means slog.Default.
 	Logger *slog.Logger
 }
 
@@ -223,7 +224,7 @@ func (r *Reminders) RunOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			r.logger.LogAttrs(ctx, slog.LevelError, "notify: reminder not recorded",
 				slog.String("appointment", d.appointmentID), slog.String("offset", d.offset.String()),
-				slog.String("error", err.Error()))
+				slog.String("error", errorKind(err)))
 			return recorded, err
 		}
 		if ok {
@@ -310,7 +311,7 @@ func (r *Reminders) Run(ctx context.Context, every time.Duration) error {
 	defer t.Stop()
 	for {
 		if _, err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			r.logger.LogAttrs(ctx, slog.LevelWarn, "notify: reminder pass failed", slog.String("error", err.Error()))
+			r.logger.LogAttrs(ctx, slog.LevelWarn, "notify: reminder pass failed", slog.String("error", errorKind(err)))
 		}
 		select {
 		case <-ctx.Done():

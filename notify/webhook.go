@@ -89,7 +89,8 @@ type WebhookOptions struct {
 	// nil means time.Now.
 	Now func() time.Time
 	// Logger receives a line per failed attempt (ids, status, error kinds
-	// and the delay asked for by Retry-After, if any); nil means
+	// and the delay asked for by Retry-After, if any; never the body, the
+	// receiver's answer, or the URL's user info and query); nil means
 	// slog.Default.
 	Logger *slog.Logger
 }
@@ -228,7 +229,10 @@ func (w *Webhook) deliver(ctx context.Context, e store.EventRecord) error {
 	}
 	body, err := w.Message(ctx, e)
 	if errors.Is(err, fhir.ErrInvalid) {
-		return w.deadLetter(ctx, e, nil, 0, 0, "message: "+err.Error())
+		// Not err's text: it can quote the stored resources (an element
+		// name, a value the message could not hold).
+		return w.deadLetter(ctx, e, nil, 0, 0, fmt.Sprintf("message: event %d of appointment %s cannot become a valid FHIR message",
+			e.Cursor, e.AppointmentID))
 	}
 	if err != nil {
 		return err
@@ -240,6 +244,8 @@ func (w *Webhook) deliver(ctx context.Context, e store.EventRecord) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	// err is made of the subscriber, the delivery id, the count and an
+	// *attemptError, whose text is safe to log.
 	return w.deadLetter(ctx, e, body, attempts, status, err.Error())
 }
 
@@ -315,21 +321,31 @@ func (w *Webhook) deadLetter(ctx context.Context, e store.EventRecord, body []by
 	return nil
 }
 
-// attemptError is one failed attempt.
+// attemptError is one failed attempt. Its text is safe to log (it becomes
+// DeadLetter.Reason): the status, or the kind of a transport error (see
+// transportError).
 type attemptError struct {
 	status    int
 	permanent bool
 	// retryAfter is the wait a retryable answer asked for in its
 	// Retry-After header; 0 when none (or not in the future).
 	retryAfter time.Duration
-	err        error
+	msg        string // when set, the text
 }
 
 func (e *attemptError) Error() string {
-	if e.err != nil {
-		return e.err.Error()
+	if e.msg != "" {
+		return e.msg
 	}
 	return "receiver answered " + strconv.Itoa(e.status) + " " + http.StatusText(e.status)
+}
+
+// transportError is an attempt that got no answer: its text is the URL
+// stripped to scheme://host/path and the kind of err, never err's own text,
+// which quotes the URL with its user info and query, and can quote the
+// receiver's answer (a malformed response).
+func (w *Webhook) transportError(err error, permanent bool) *attemptError {
+	return &attemptError{permanent: permanent, msg: "POST " + redactURL(w.opts.URL) + ": " + errorKind(err)}
 }
 
 // send POSTs body until a 2xx, a permanent refusal, MaxAttempts or the end
@@ -370,7 +386,7 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.opts.URL, bytes.NewReader(body))
 	if err != nil {
-		return &attemptError{err: err, permanent: true}
+		return w.transportError(err, true)
 	}
 	req.Header.Set("Content-Type", "application/fhir+json")
 	req.Header.Set("Accept", "application/fhir+json")
@@ -381,7 +397,7 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 	req.Header.Set(AttemptHeader, strconv.Itoa(n))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return &attemptError{err: err}
+		return w.transportError(err, false)
 	}
 	// Drain a little of the answer so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -394,7 +410,7 @@ func (w *Webhook) attempt(ctx context.Context, id, event string, n int, body []b
 		if via := resp.Request.Response; via != nil {
 			ae.status = via.StatusCode
 		}
-		ae.err = fmt.Errorf("receiver answered %d %s: the POST was redirected to a %s without the message",
+		ae.msg = fmt.Sprintf("receiver answered %d %s: the POST was redirected to a %s without the message",
 			ae.status, http.StatusText(ae.status), resp.Request.Method)
 		return ae
 	}

@@ -99,8 +99,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, scheduling.ErrInvalid), errors.Is(err, scheduling.ErrPatientImmutable):
 		ae = &apiError{Status: http.StatusBadRequest, Code: codeInvalid, Message: err.Error()}
 	default:
-		s.log.ErrorContext(r.Context(), "clinicapi: request failed", "method", r.Method, "path", r.URL.Path,
-			"error", err)
+		// The route, not the path, and the error's kind, not its text: either
+		// can hold what a patient typed.
+		s.log.ErrorContext(r.Context(), "clinicapi: request failed", "method", r.Method, "route", r.Pattern,
+			"error", openslot.ErrorKind(err))
 		ae = &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "internal error"}
 	}
 	writeAPIError(w, ae)
@@ -358,7 +360,8 @@ func (s *server) removePatient(ctx context.Context, p *scheduling.Patient) {
 		return tx.Delete(ctx, "Patient", p.ID, p.Version)
 	})
 	if err != nil {
-		s.log.ErrorContext(ctx, "clinicapi: removing the patient of a failed booking", "patient", p.ID, "error", err)
+		s.log.ErrorContext(ctx, "clinicapi: removing the patient of a failed booking", "patient", p.ID,
+			"error", openslot.ErrorKind(err))
 	}
 }
 

@@ -282,7 +282,8 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, b *booking, pl *pl
 	case errors.Is(err, scheduling.ErrInvalid):
 		p = newProblem(http.StatusBadRequest, "%v", err)
 	default:
-		s.log.ErrorContext(r.Context(), "crmbooking: request failed", "error", err)
+		// The error's kind, not its text, which can quote the request.
+		s.log.ErrorContext(r.Context(), "crmbooking: request failed", "error", openslot.ErrorKind(err))
 		p = newProblem(http.StatusInternalServerError, "internal error")
 	}
 	writeProblem(w, p)
