@@ -30,8 +30,8 @@ type Options struct {
 	// means DefaultMaxRetries, a negative value means never retry.
 	MaxRetries int
 	// Logger receives one record per change and per retry, at Debug level,
-	// with ids, statuses, times and error kinds only: never patient names,
-	// identifiers or free text. Nil discards.
+	// with ids, statuses, times and error kinds (ErrorKind) only: never
+	// patient names, identifiers or free text. Nil discards.
 	Logger *slog.Logger
 	// NewID returns a new logical id for the resources the Scheduler creates
 	// (appointments, slots, and resources created without an id). Nil means
