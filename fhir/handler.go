@@ -73,6 +73,7 @@ type handler struct {
 	opts    HandlerOptions
 	mux     *http.ServeMux
 	allow   map[string]string // Allow of the fixed paths (metadata, operations)
+	star    http.HandlerFunc  // the answer to the request target "*"
 	started time.Time
 }
 
@@ -210,6 +211,9 @@ func (h *handler) routes() {
 		return &httpError{status: http.StatusNotFound, code: IssueNotFound, msg: "no FHIR endpoint at " + r.URL.Path}
 	}))
 	h.mux = m
+	h.star = h.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return badRequest("the request target * names no FHIR endpoint")
+	})
 }
 
 // notAllowed answers 405 with an Allow header: the methods of the path
@@ -233,8 +237,16 @@ func (h *handler) notAllowed(allow string) http.HandlerFunc {
 	})
 }
 
-// ServeHTTP implements http.Handler.
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The request target "*" (other than
+// OPTIONS *, which net/http answers itself) gets an OperationOutcome: the
+// ServeMux would answer it with a bare 400.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.RequestURI == "*" {
+		h.star(w, r)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 // wrap adds what every route shares: the timeout, the body limit, content
 // negotiation and the mapping of errors to OperationOutcomes.
