@@ -81,9 +81,12 @@ func confine(q *store.Query, patient string) bool {
 // checkWrite refuses a write by a confined caller of a resource outside its
 // compartment. A new resource (or the new content of a stored one) outside
 // it is refused with 403: it names another patient, or is not patient
-// data; an Appointment must name no Patient participant but the caller's
-// own. A stored one outside it is refused with the same 404 as an unknown
-// id, so that its existence is not revealed.
+// data. A stored one outside it is refused with the same 404 as an unknown
+// id, so that its existence is not revealed. An Appointment, new or stored,
+// must name no Patient participant but the caller's own (403): a stored
+// one that names another patient too (a group appointment the caller may
+// read) is that patient's as well, and is changed by staff, whatever the
+// route (PUT, $hold, $book, Slot/$hold).
 func checkWrite(patient string, r scheduling.Resource, stored bool) error {
 	if patient == "" {
 		return nil
@@ -97,7 +100,7 @@ func checkWrite(patient string, r scheduling.Resource, stored bool) error {
 		}
 		return fmt.Errorf("%w: the %s must belong to the patient you act for", ErrForbidden, r.ResourceType())
 	}
-	if a, ok := r.(*scheduling.Appointment); ok && !stored {
+	if a, ok := r.(*scheduling.Appointment); ok {
 		self := scheduling.Ref("Patient", patient)
 		for i, p := range a.Participant {
 			if p.Actor != nil && p.Actor.IsType("Patient") && !sameLiteral(*p.Actor, self) {

@@ -205,9 +205,12 @@
 // Appointment, AppointmentResponse or Patient id answers 404 too, with or
 // without If-Match (such a caller creates by POST; only its own Patient
 // may be created by PUT), and an AppointmentResponse to another patient's
-// appointment answers like one to an unknown appointment. An Appointment
-// such a caller creates or updates may name no Patient participant but its
-// own (403). /metadata is public.
+// appointment answers like one to an unknown appointment, and $book of a
+// resource with the id of another patient's appointment like one with an
+// unknown id. An Appointment such a caller creates or changes (PUT, $hold,
+// $book, Slot/$hold) may name no Patient participant but its own (403): a
+// group appointment that also names another patient is readable but left
+// to staff. /metadata is public.
 //
 // Limits. JSON only (406 and 415 otherwise). No DELETE (405: cancel or
 // enter-in-error instead; every 405 carries an Allow header, and GET of

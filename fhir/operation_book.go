@@ -28,8 +28,11 @@ func gone(err error) error {
 	return err
 }
 
-// storedAppointment returns the stored appointment id visible to the
-// caller, nil when there is none (an offer id, or an unknown one).
+// storedAppointment returns the stored appointment id for the caller to
+// hold or book, nil when there is none (an offer id, or an unknown one).
+// One outside the caller's compartment is nil too, so that the request
+// goes on exactly as for an unknown id; one in it that names another
+// patient too is refused (checkWrite).
 func (h *handler) storedAppointment(ctx context.Context, id, patient string) (*scheduling.Appointment, error) {
 	r, err := h.s.Get(ctx, "Appointment", id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -39,7 +42,10 @@ func (h *handler) storedAppointment(ctx context.Context, id, patient string) (*s
 		return nil, err
 	}
 	if !inCompartment(patient, r) {
-		return nil, notFound("Appointment", id)
+		return nil, nil
+	}
+	if err := checkWrite(patient, r, true); err != nil {
+		return nil, err
 	}
 	return r.(*scheduling.Appointment), nil
 }
@@ -426,6 +432,11 @@ func (h *handler) holdOfSlots(ctx context.Context, refs []scheduling.Reference, 
 			found = a
 		}
 		if found != nil {
+			// the caller's hold, which it may change only when it names no
+			// other patient
+			if err := checkWrite(patient, found, true); err != nil {
+				return nil, err
+			}
 			return found, nil
 		}
 	}
