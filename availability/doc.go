@@ -37,11 +37,15 @@
 // INTERVAL, BYDAY (with ordinals such as 2MO or -1FR for MONTHLY and
 // YEARLY), BYMONTHDAY, BYMONTH, BYYEARDAY, BYWEEKNO, BYSETPOS, WKST, COUNT
 // and UNTIL (read as a local date); BYHOUR, BYMINUTE and BYSECOND are
-// refused because the window gives the times. StartDate is DTSTART; as in
-// RFC 5545 implementations, StartDate itself occurs only if the rule yields
-// it. EXDATE removes dates, RDATE adds them. An availableTime with no days
-// of the week applies to every day; without start or end it runs from
-// 00:00 or to 24:00.
+// refused because the window gives the times, and so are BYEASTER and the
+// combinations RFC 5545 forbids (BYWEEKNO or BYYEARDAY without YEARLY,
+// BYMONTHDAY with WEEKLY, an ordinal BYDAY with BYWEEKNO, BYSETPOS alone),
+// as is an ordinal past 5 or -5 within a month (MONTHLY, or YEARLY with
+// BYMONTH), which no month can match.
+// StartDate is DTSTART; as in RFC 5545 implementations, StartDate itself
+// occurs only if the rule yields it. EXDATE removes dates, RDATE adds them.
+// An availableTime with no days of the week applies to every day; without
+// start or end it runs from 00:00 or to 24:00.
 //
 // # Slots
 //

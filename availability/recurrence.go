@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -78,12 +79,24 @@ func parseRRule(text string, start int64) (*recurrence, error) {
 	}
 	seen := map[string]bool{}
 	for _, part := range strings.Split(text, ";") {
-		key, _, _ := strings.Cut(part, "=")
+		key, value, ok := strings.Cut(part, "=")
+		if !ok || key == "" {
+			return nil, fmt.Errorf("%q is not NAME=VALUE", part)
+		}
 		switch key {
 		case "DTSTART":
 			return nil, errors.New("DTSTART is not allowed; use StartDate")
 		case "BYHOUR", "BYMINUTE", "BYSECOND":
 			return nil, fmt.Errorf("%s is not supported; a rule recurs by day and the window gives the times", key)
+		case "BYEASTER":
+			return nil, errors.New("BYEASTER is not part of RFC 5545")
+		case "BYDAY":
+			// rrule-go reads an ordinal 0 as no ordinal.
+			for _, wd := range strings.Split(value, ",") {
+				if n, err := strconv.Atoi(wd[:max(len(wd)-2, 0)]); err == nil && n == 0 {
+					return nil, fmt.Errorf("BYDAY=%s: an ordinal must be 1 to 53 or -1 to -53", wd)
+				}
+			}
 		}
 		if seen[key] {
 			return nil, fmt.Errorf("%s appears twice", key)
@@ -118,6 +131,25 @@ func parseRRule(text string, start int64) (*recurrence, error) {
 		if w.N() != 0 && opt.Freq != rrule.MONTHLY && opt.Freq != rrule.YEARLY {
 			return nil, fmt.Errorf("BYDAY=%s: an ordinal needs FREQ=MONTHLY or YEARLY", w)
 		}
+		if w.N() != 0 && seen["BYWEEKNO"] {
+			return nil, fmt.Errorf("BYDAY=%s: an ordinal must not be used with BYWEEKNO", w)
+		}
+		// rrule-go panics on an ordinal past the fifth weekday of a month.
+		if (w.N() > 5 || w.N() < -5) && (opt.Freq == rrule.MONTHLY || seen["BYMONTH"]) {
+			return nil, fmt.Errorf("BYDAY=%s: an ordinal within a month must be 1 to 5 or -1 to -5", w)
+		}
+	}
+	// The rule-part combinations RFC 5545 (3.3.10) forbids.
+	switch {
+	case seen["BYWEEKNO"] && opt.Freq != rrule.YEARLY:
+		return nil, errors.New("BYWEEKNO needs FREQ=YEARLY")
+	case seen["BYYEARDAY"] && opt.Freq != rrule.YEARLY:
+		return nil, fmt.Errorf("BYYEARDAY must not be used with FREQ=%s", opt.Freq)
+	case seen["BYMONTHDAY"] && opt.Freq == rrule.WEEKLY:
+		return nil, errors.New("BYMONTHDAY must not be used with FREQ=WEEKLY")
+	case seen["BYSETPOS"] && !seen["BYDAY"] && !seen["BYMONTHDAY"] && !seen["BYMONTH"] &&
+		!seen["BYYEARDAY"] && !seen["BYWEEKNO"]:
+		return nil, errors.New("BYSETPOS needs another BY rule part")
 	}
 	rec := &recurrence{first: start, until: maxDay + 1}
 	if !opt.Until.IsZero() {
@@ -252,8 +284,16 @@ func (r *recurrence) anchor(day int64) int64 {
 	case rrule.DAILY:
 		return r.first + floorDiv(day-r.first, n)*n
 	case rrule.WEEKLY:
-		// Align to the WKST week so BYSETPOS sees whole weeks.
-		return r.first + floorDiv(day-r.first, 7*n)*7*n
+		// Align to the start of the WKST week: rrule-go builds the first
+		// week from DTSTART on, so BYSETPOS must see whole weeks after
+		// the original one.
+		wkst := int64(r.opt.Wkst.Day()) // 0 = Monday
+		week0 := r.first - floorMod(floorMod(r.first+3, 7)-wkst, 7)
+		k := floorDiv(day-week0, 7*n) * 7 * n
+		if k <= 0 {
+			return r.first
+		}
+		return week0 + k
 	case rrule.MONTHLY:
 		fy, fm, _ := civilFromDays(r.first)
 		y, m, _ := civilFromDays(day)
