@@ -43,6 +43,12 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 type fixture struct {
 	t   *testing.T
 	ctx context.Context

@@ -56,24 +56,6 @@ var modelGroups = [][][]string{
 	{{"s5"}}, {{"s5"}, {"s2"}},
 }
 
-// modelClock is a settable clock.
-type modelClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *modelClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *modelClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // model is one run: a Scheduler over memstore, a clock, and what the run
 // has made so far.
 type model struct {
@@ -81,7 +63,7 @@ type model struct {
 	ctx context.Context
 	st  store.Store
 	s   *openslot.Scheduler
-	clk *modelClock
+	clk *clock
 
 	mu       sync.Mutex
 	appts    []string // ids of the appointments made
@@ -93,7 +75,7 @@ type model struct {
 // newModel starts the clock on Monday 2026-03-02 07:00 UTC, or with late
 // on Friday 2026-04-03 (Lord Howe leaves DST on the Sunday after).
 func newModel(t testing.TB, late bool) *model {
-	clk := &modelClock{t: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)} // 08:00 in Vienna
+	clk := &clock{t: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)} // 08:00 in Vienna
 	if late {
 		clk.t = time.Date(2026, 4, 3, 7, 0, 0, 0, time.UTC)
 	}

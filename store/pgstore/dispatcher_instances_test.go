@@ -20,17 +20,6 @@ import (
 	"github.com/openslot/openslot/store/pgstore/pgtest"
 )
 
-// stepClock is a lease clock that only moves when told to, so that a
-// lease runs out exactly where a test says, however slowly the machine runs.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *stepClock) Skip(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // stallStore stalls a process's writes (its lease renewals and
 // acknowledgements) while the test holds mu: as if the process were paused.
 // A write under way when the stall begins finishes first.
@@ -129,7 +118,7 @@ func TestDispatchStaleHolderNeitherAcksNorGoesOn(t *testing.T) {
 			stA := &stallStore{Store: pgstore.New(poolA, nil)}
 			stB := pgstore.New(poolB, nil)
 			appendEventsOf(t, stB, "a", 5)
-			clk := &stepClock{t: multiDay}
+			clk := &stillClock{t: multiDay}
 			const ttl = 300 * time.Millisecond // A renews every 100ms of real time while a handler runs
 
 			da := openslot.NewDispatcher(stA, &openslot.DispatcherOptions{Holder: "A", LeaseTTL: ttl, Now: clk.Now})
@@ -235,7 +224,7 @@ func TestDispatchInstancesWithHandovers(t *testing.T) {
 	subs := []string{"crm", "audit"}
 	ctx := context.Background()
 	schema := pgtest.Schema(t)
-	clk := &stepClock{t: multiDay}
+	clk := &stillClock{t: multiDay}
 	var stores [instances]store.Store
 	var pools [instances]*pgxpool.Pool
 	for i := range instances {
